@@ -1,0 +1,40 @@
+# wadial-rules: `make run` (the engine against the embedded sandbox) and `make test`.
+SHELL := /bin/bash
+export SWIFT_DETERMINISTIC_HASHING := 1
+
+SWIFT ?= swift
+APT_PACKAGES := libyaml-dev libsqlite3-dev pkg-config
+# root on CI and the build machines; sudo elsewhere.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: all setup deps build run test check clean
+
+all: build
+
+# Install the C libraries only when they are missing, then build.
+setup: deps build
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+run: build
+	$(SWIFT) run wadial-rules check rules
+
+check: build
+	$(SWIFT) run wadial-rules check rules
+
+test: setup
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,4 @@
+#ifndef WADIAL_CYAML_SHIM_H
+#define WADIAL_CYAML_SHIM_H
+#include <yaml.h>
+#endif

@@ -1,0 +1,213 @@
+import Foundation
+import YAML
+
+/// Reads one file's `Node` tree into model values, collecting every problem instead of stopping
+/// at the first. Each reader returns nil where the input is wrong, after recording why.
+final class DecodingContext {
+    let source: SourceText
+    /// The folder of the file, for paths written in it (`numbers_file:`).
+    let directory: String
+    private(set) var problems: [RuleProblem] = []
+    /// Values whose `${VAR}` could not be substituted: already reported, so nothing more is said of them.
+    private var unsubstituted: Set<Mark> = []
+
+    init(source: SourceText, directory: String) {
+        self.source = source
+        self.directory = directory
+    }
+
+    var file: String { source.name }
+
+    func report(_ mark: Mark?, _ path: KeyPath, _ message: String, suggestion: String? = nil) {
+        if let mark, unsubstituted.contains(mark) { return }
+        problems.append(RuleProblem(
+            file: source.name, mark: mark, path: path.description, message: message,
+            suggestion: suggestion, sourceLine: mark.flatMap { source.line($0.line) }))
+    }
+
+    func reportUnsubstituted(_ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String?) {
+        report(mark, path, message, suggestion: suggestion)
+        unsubstituted.insert(mark)
+    }
+
+    /// A problem in another file that this one refers to (a numbers file).
+    func report(in other: SourceText, _ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String? = nil) {
+        problems.append(RuleProblem(
+            file: other.name, mark: mark, path: path.description, message: message,
+            suggestion: suggestion, sourceLine: other.line(mark.line)))
+    }
+
+    func expected(_ what: String, found node: Node, _ path: KeyPath, suggestion: String? = nil) {
+        report(node.mark, path, "expected \(what); found \(node.kindDescription)", suggestion: suggestion)
+    }
+
+    func location(_ mark: Mark) -> SourceLocation {
+        SourceLocation(file: source.name, mark: mark)
+    }
+
+    // MARK: - Structure
+
+    struct Field {
+        let key: String
+        let keyMark: Mark
+        let value: Node
+    }
+
+    /// The pairs of `node` by key, after checking that it is a mapping, that every key is one of
+    /// `known` (suggesting the closest for a typo) and that every key of `required` is present.
+    func fields(_ node: Node, _ path: KeyPath, what: String, known: [String], required: [String] = []) -> [String: Field]? {
+        guard let mapping = node.mapping else {
+            expected("\(what) (a mapping)", found: node, path)
+            return nil
+        }
+        var fields: [String: Field] = [:]
+        for pair in mapping.pairs {
+            guard let key = pair.key.scalar?.string else {
+                report(pair.key.mark, path, "a key must be a plain word; found \(pair.key.kindDescription)")
+                continue
+            }
+            guard known.contains(key) else {
+                let suggestion = Suggestion.closest(to: key, among: known).map { "did you mean \"\($0)\"?" }
+                report(pair.key.mark, path.key(key), "unknown key \"\(key)\" in \(what); expected one of \(known.joined(separator: ", "))", suggestion: suggestion)
+                continue
+            }
+            fields[key] = Field(key: key, keyMark: pair.key.mark, value: pair.value)
+        }
+        for key in required where fields[key] == nil {
+            report(mapping.mark, path, "\(what) is missing the required key \"\(key)\"")
+        }
+        return fields
+    }
+
+    /// The items of a list; a single scalar counts as a one-item list when `allowSingle`.
+    func list(_ node: Node, _ path: KeyPath, what: String, allowSingle: Bool = false, allowEmpty: Bool = false) -> [(Node, KeyPath)]? {
+        switch node {
+        case .sequence(let sequence):
+            guard allowEmpty || !sequence.items.isEmpty else {
+                report(node.mark, path, "expected \(what); found an empty list")
+                return nil
+            }
+            return sequence.items.enumerated().map { ($1, path.index($0)) }
+        case .scalar(let scalar) where allowSingle && scalar.value != .null:
+            return [(node, path)]
+        default:
+            expected(allowSingle ? "\(what) (a value or a list)" : "\(what) (a list)", found: node, path)
+            return nil
+        }
+    }
+
+    // MARK: - Scalars
+
+    /// The text of a scalar other than null.
+    func string(_ node: Node, _ path: KeyPath, what: String = "a string") -> String? {
+        guard let scalar = node.scalar, scalar.value != .null else {
+            expected(what, found: node, path)
+            return nil
+        }
+        return scalar.string
+    }
+
+    func nonEmptyString(_ node: Node, _ path: KeyPath, what: String = "a non-empty string") -> String? {
+        guard let text = string(node, path, what: what) else { return nil }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            report(node.mark, path, "expected \(what); found an empty string")
+            return nil
+        }
+        return text
+    }
+
+    static let yaml11Booleans: [String: Bool] = [
+        "yes": true, "no": false, "on": true, "off": false, "y": true, "n": false,
+    ]
+
+    /// `true` or `false` only (YAML 1.2): `yes`, `no`, `on`, `off` are strings and rejected here.
+    func bool(_ node: Node, _ path: KeyPath) -> Bool? {
+        if case .bool(let value)? = node.scalar?.value { return value }
+        if let scalar = node.scalar, scalar.style == .plain, let meant = Self.yaml11Booleans[scalar.string.lowercased()] {
+            report(
+                node.mark, path,
+                "expected true or false; found \"\(scalar.string)\", which YAML 1.2 reads as a string, not a boolean",
+                suggestion: "write \(meant)")
+            return nil
+        }
+        expected("true or false", found: node, path)
+        return nil
+    }
+
+    func int(_ node: Node, _ path: KeyPath, in range: ClosedRange<Int>) -> Int? {
+        guard case .int(let value)? = node.scalar?.value else {
+            expected("a whole number", found: node, path)
+            return nil
+        }
+        guard range.contains(value) else {
+            let bounds = range.upperBound == .max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            report(node.mark, path, "expected a whole number \(bounds); found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    /// A duration (`45s`, `10m`, `6h`, `7d`, `1h30m`) of at least `minimum`.
+    func duration(_ node: Node, _ path: KeyPath, minimum: Duration = .zero) -> Duration? {
+        let what = "a duration like 45s, 10m, 6h, 7d or 1h30m"
+        guard let scalar = node.scalar, scalar.value != .null else {
+            expected(what, found: node, path)
+            return nil
+        }
+        guard let duration = RuleDuration.parse(scalar.string) else {
+            var suggestion: String?
+            if case .int(let number) = scalar.value { suggestion = "add a unit: \(number)s, \(number)m, \(number)h or \(number)d" }
+            report(node.mark, path, "expected \(what); found \"\(scalar.string.truncated)\"", suggestion: suggestion)
+            return nil
+        }
+        guard duration >= minimum else {
+            report(node.mark, path, "expected a duration of at least \(RuleDuration.format(minimum)); found \(scalar.string)")
+            return nil
+        }
+        return duration
+    }
+
+    /// One of the raw values of `E`, with a suggestion for a near miss.
+    func choice<E: RawRepresentable & CaseIterable>(_ node: Node, _ path: KeyPath, _ type: E.Type) -> E? where E.RawValue == String {
+        let names = E.allCases.map(\.rawValue)
+        let what = "one of \(names.joined(separator: ", "))"
+        guard let scalar = node.scalar, scalar.value != .null else {
+            expected(what, found: node, path)
+            return nil
+        }
+        if let value = E(rawValue: scalar.string) { return value }
+        var suggestion = Suggestion.closest(to: scalar.string, among: names).map { "did you mean \"\($0)\"?" }
+        if case .bool(let flag) = scalar.value, names.contains("off"), !flag { suggestion = "write off" }
+        report(node.mark, path, "expected \(what); found \(node.kindDescription)", suggestion: suggestion)
+        return nil
+    }
+
+    /// An IANA time zone name such as `Europe/Berlin`.
+    func timezone(_ node: Node, _ path: KeyPath) -> String? {
+        guard let name = nonEmptyString(node, path, what: "an IANA time zone name like Europe/Berlin") else { return nil }
+        if TimeZone(identifier: name) != nil, name.contains("/") || name == "UTC" || name == "GMT" { return name }
+        let suggestion = Suggestion.closest(to: name, among: TimeZone.knownTimeZoneIdentifiers + ["UTC"]).map { "did you mean \"\($0)\"?" }
+        report(node.mark, path, "unknown time zone \"\(name.truncated)\"; expected an IANA name like Europe/Berlin or UTC", suggestion: suggestion)
+        return nil
+    }
+
+    func template(_ node: Node, _ path: KeyPath, inviteAvailable: Bool) -> Template? {
+        guard let text = string(node, path, what: "a text") else { return nil }
+        let template: Template
+        do {
+            template = try Template(parsing: text)
+        } catch {
+            report(node.mark, path, error.message, suggestion: error.suggestion)
+            return nil
+        }
+        if !inviteAvailable, let name = template.variablesUsed.first(where: { $0.hasPrefix("invite.") }) {
+            report(node.mark, path, "{{\(name)}} is only set by an earlier rotate_invite in the same rule", suggestion: "add `- rotate_invite` before this action")
+            return nil
+        }
+        return template
+    }
+}
+
+extension String {
+    var truncated: String { count <= 60 ? self : String(prefix(57)) + "..." }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import WadialAPI
+
+/// A named selector from `groups:`: listed JIDs and/or groups whose subject matches a pattern,
+/// less the excluded ones.
+public struct GroupSelector: Sendable, Hashable {
+    public var name: String
+    public var jids: [GroupJID]
+    /// A regular expression (ICU syntax, as NSRegularExpression) searched in the subject.
+    public var subjectPattern: String?
+    public var exclude: [GroupJID]
+    public var location: SourceLocation?
+
+    public init(name: String, jids: [GroupJID] = [], subjectPattern: String? = nil, exclude: [GroupJID] = [], location: SourceLocation? = nil) {
+        self.name = name
+        self.jids = jids
+        self.subjectPattern = subjectPattern
+        self.exclude = exclude
+        self.location = location
+    }
+
+    public func matches(jid: GroupJID, subject: String?) -> Bool {
+        if exclude.contains(jid) { return false }
+        if jids.contains(jid) { return true }
+        guard let subjectPattern, let subject else { return false }
+        return SubjectPattern.matches(subjectPattern, subject)
+    }
+}
+
+/// `groups:` of a rule or policy: every group, or a list of selector names and literal JIDs.
+public enum GroupTargets: Sendable, Hashable {
+    case all
+    case some([GroupReference])
+}
+
+public enum GroupReference: Sendable, Hashable, CustomStringConvertible {
+    case named(String)
+    case jid(GroupJID)
+
+    public var description: String {
+        switch self {
+        case .named(let name): name
+        case .jid(let jid): jid.rawValue
+        }
+    }
+}
+
+/// Regular expressions on group subjects, compiled once per pattern.
+public enum SubjectPattern {
+    private static let cache = PatternCache()
+
+    /// Nil when `pattern` compiles; otherwise why not.
+    public static func validate(_ pattern: String) -> String? {
+        do {
+            _ = try NSRegularExpression(pattern: pattern)
+            return nil
+        } catch {
+            return "\"\(pattern)\" is not a valid regular expression"
+        }
+    }
+
+    public static func matches(_ pattern: String, _ subject: String) -> Bool {
+        guard let expression = cache.expression(pattern) else { return false }
+        let range = NSRange(subject.startIndex..<subject.endIndex, in: subject)
+        return expression.firstMatch(in: subject, range: range) != nil
+    }
+
+    private final class PatternCache: @unchecked Sendable {
+        // Guarded by `lock`; NSRegularExpression is immutable once built.
+        private var compiled: [String: NSRegularExpression] = [:]
+        private let lock = NSLock()
+
+        func expression(_ pattern: String) -> NSRegularExpression? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let hit = compiled[pattern] { return hit }
+            guard let expression = try? NSRegularExpression(pattern: pattern) else { return nil }
+            compiled[pattern] = expression
+            return expression
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import WadialAPI
+import YAML
+
+/// Decodes entries of `rules:` and `policies:`.
+struct RuleDecoder {
+    static let ruleKeys = ["id", "description", "groups", "trigger", "if", "then", "mode", "priority", "max_actions_per_run", "enabled"]
+    static let policyKeys = ["id", "description", "groups", "mode", "ensure", "enabled"]
+
+    let context: DecodingContext
+    let defaultTimezone: String
+
+    func decodeRule(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> Rule? {
+        guard let fields = context.fields(node, path, what: "a rule", known: Self.ruleKeys, required: ["id", "groups", "trigger", "then"]) else {
+            return nil
+        }
+        let id = fields["id"].flatMap { decodeID($0.value, path.key("id"), into: &file) }
+        let description = fields["description"].flatMap { context.string($0.value, path.key("description")) }
+        let groups = fields["groups"].flatMap { decodeTargets($0.value, path.key("groups"), into: &file) }
+        let trigger = fields["trigger"].flatMap { decodeTrigger($0.value, path.key("trigger")) }
+        var condition: Condition?
+        var conditionOK = true
+        if let field = fields["if"] {
+            condition = decodeCondition(field.value, path.key("if"), trigger: trigger)
+            conditionOK = condition != nil
+        }
+        let actions = fields["then"].flatMap { decodeActions($0.value, path.key("then"), trigger: trigger) }
+        let mode = fields["mode"].map { context.choice($0.value, path.key("mode"), RuleMode.self) } ?? .enforce
+        let priority = fields["priority"].map { context.int($0.value, path.key("priority"), in: -1_000_000...1_000_000) } ?? 0
+        let limit = fields["max_actions_per_run"].map { context.int($0.value, path.key("max_actions_per_run"), in: 1...100_000) }
+        let enabled = fields["enabled"].map { context.bool($0.value, path.key("enabled")) } ?? true
+        guard let id, let groups, let trigger, conditionOK, let actions, let mode, let priority, let enabled else { return nil }
+        if case .some(.none) = limit { return nil }
+        return Rule(
+            id: id, description: description, groups: groups, trigger: trigger, condition: condition, actions: actions,
+            mode: mode, priority: priority, maxActionsPerRun: limit ?? nil, enabled: enabled, location: context.location(node.mark))
+    }
+
+    func decodePolicy(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> Policy? {
+        guard let fields = context.fields(node, path, what: "a policy", known: Self.policyKeys, required: ["id", "groups", "ensure"]) else {
+            return nil
+        }
+        let id = fields["id"].flatMap { decodeID($0.value, path.key("id"), into: &file) }
+        let description = fields["description"].flatMap { context.string($0.value, path.key("description")) }
+        let groups = fields["groups"].flatMap { decodeTargets($0.value, path.key("groups"), into: &file) }
+        let ensure = fields["ensure"].flatMap { decodeSettings($0.value, path.key("ensure"), what: "the settings to ensure") }
+        let mode = fields["mode"].map { context.choice($0.value, path.key("mode"), RuleMode.self) } ?? .enforce
+        let enabled = fields["enabled"].map { context.bool($0.value, path.key("enabled")) } ?? true
+        guard let id, let groups, let ensure, let mode, let enabled else { return nil }
+        return Policy(id: id, description: description, groups: groups, mode: mode, ensure: ensure, enabled: enabled, location: context.location(node.mark))
+    }
+
+    /// Letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64 characters:
+    /// ids key the state store and appear in logs and metrics.
+    private func decodeID(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> String? {
+        guard let id = context.nonEmptyString(node, path, what: "an id") else { return nil }
+        let allowed = id.count <= 64 && id.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        guard allowed else {
+            let slug = String(id.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.prefix(64))
+            context.report(node.mark, path, "\"\(id.truncated)\" is not a valid id: use letters, digits, -, _ and . (at most 64, starting with a letter or digit)", suggestion: "for example \"\(slug)\"")
+            return nil
+        }
+        file.idMarks.append((id, node.mark, path))
+        return id
+    }
+
+    private func decodeTargets(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> GroupTargets? {
+        if node.scalar?.string == "*" { return .all }
+        guard let items = context.list(node, path, what: "\"*\" or group names and JIDs", allowSingle: true) else { return nil }
+        var references: [GroupReference] = []
+        for (item, itemPath) in items {
+            guard let text = context.nonEmptyString(item, itemPath, what: "a group name or JID") else { continue }
+            if text == "*" {
+                context.report(item.mark, itemPath, "\"*\" selects every group and cannot be part of a list", suggestion: "write groups: \"*\"")
+            } else if text.contains("@") {
+                if let jid = GroupJID(text) {
+                    references.append(.jid(jid))
+                } else {
+                    context.report(item.mark, itemPath, "\"\(text.truncated)\" is not a group JID; expected digits followed by @g.us")
+                }
+            } else {
+                references.append(.named(text))
+                file.groupNameUses.append((text, item.mark, itemPath))
+            }
+        }
+        return references.count == items.count ? .some(references) : nil
+    }
+
+    /// The keys of `setting:` and `ensure:`.
+    func decodeSettings(_ node: Node, _ path: KeyPath, what: String) -> DesiredSettings? {
+        guard let fields = context.fields(node, path, what: what, known: DesiredSettings.keys) else { return nil }
+        guard !fields.isEmpty else {
+            context.report(node.mark, path, "expected at least one of \(DesiredSettings.keys.joined(separator: ", "))")
+            return nil
+        }
+        var settings = DesiredSettings()
+        var ok = true
+        func take<T>(_ key: String, _ read: (Node, KeyPath) -> T?) -> T? {
+            guard let field = fields[key] else { return nil }
+            let value = read(field.value, path.key(key))
+            if value == nil { ok = false }
+            return value
+        }
+        settings.announcement = take("announcement", context.bool)
+        settings.locked = take("locked", context.bool)
+        settings.memberAddMode = take("member_add_mode") { context.choice($0, $1, MemberAddMode.self) }
+        settings.memberLinkMode = take("member_link_mode") { context.choice($0, $1, MemberLinkMode.self) }
+        settings.historySharing = take("history_sharing") { context.choice($0, $1, HistorySharingMode.self) }
+        settings.ephemeral = take("ephemeral") { context.choice($0, $1, EphemeralDuration.self) }
+        return ok ? settings : nil
+    }
+}

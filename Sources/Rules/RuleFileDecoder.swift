@@ -1,0 +1,147 @@
+import Foundation
+import WadialAPI
+import YAML
+
+/// What one file contributes to a rule set, before the files are checked against each other.
+struct RuleFile {
+    var sessions: [String]?
+    var groupSelectors: [GroupSelector] = []
+    var rules: [Rule] = []
+    var policies: [Policy] = []
+    /// Selector names used by rules and policies, checked once every file's `groups:` is known.
+    var groupNameUses: [(name: String, mark: Mark, path: KeyPath)] = []
+    /// Where each rule and policy id was written.
+    var idMarks: [(id: String, mark: Mark, path: KeyPath)] = []
+    var groupNameMarks: [String: Mark] = [:]
+}
+
+/// Decodes the top level of one rule file.
+struct RuleFileDecoder {
+    static let topLevelKeys = ["version", "settings", "sessions", "groups", "rules", "policies"]
+    static let settingsKeys = ["poll_interval", "timezone", "limits"]
+    static let limitsKeys = ["mutations_per_minute", "requests_per_minute", "max_actions_per_run"]
+    static let groupKeys = ["jids", "subject", "exclude"]
+
+    let context: DecodingContext
+
+    /// Only the `settings:` of a file: read first, since its timezone is every file's default.
+    func decodeSettings(_ root: Node) -> (Settings, Mark)? {
+        guard let field = root.mapping?.pair("settings") else { return nil }
+        let path = KeyPath.root.key("settings")
+        guard let fields = context.fields(field.value, path, what: "settings", known: Self.settingsKeys) else { return nil }
+        var settings = Settings()
+        if let node = fields["poll_interval"]?.value,
+           let value = context.duration(node, path.key("poll_interval"), minimum: Settings.minimumPollInterval) {
+            settings.pollInterval = value
+        }
+        if let node = fields["timezone"]?.value, let zone = context.timezone(node, path.key("timezone")) {
+            settings.timezone = zone
+        }
+        if let node = fields["limits"]?.value {
+            let limitsPath = path.key("limits")
+            if let limits = context.fields(node, limitsPath, what: "limits", known: Self.limitsKeys) {
+                if let node = limits["mutations_per_minute"]?.value, let value = context.int(node, limitsPath.key("mutations_per_minute"), in: 1...10_000) {
+                    settings.limits.mutationsPerMinute = value
+                }
+                if let node = limits["requests_per_minute"]?.value, let value = context.int(node, limitsPath.key("requests_per_minute"), in: 1...100_000) {
+                    settings.limits.requestsPerMinute = value
+                }
+                if let node = limits["max_actions_per_run"]?.value, let value = context.int(node, limitsPath.key("max_actions_per_run"), in: 1...100_000) {
+                    settings.limits.maxActionsPerRun = value
+                }
+            }
+        }
+        return (settings, field.key.mark)
+    }
+
+    func decode(_ root: Node?, defaultTimezone: String) -> RuleFile {
+        var file = RuleFile()
+        guard let root else {
+            context.report(Mark(line: 1, column: 1), .root, "the file is empty; a rule file starts with `version: 1`")
+            return file
+        }
+        guard let fields = context.fields(root, .root, what: "a rule file", known: Self.topLevelKeys, required: ["version"]) else {
+            return file
+        }
+        if let node = fields["version"]?.value {
+            if case .int(let version)? = node.scalar?.value {
+                if version != 1 {
+                    context.report(node.mark, .root.key("version"), "unsupported version \(version); this engine reads version 1")
+                }
+            } else {
+                context.expected("the number 1", found: node, .root.key("version"))
+            }
+        }
+        // `settings:` is read by the loader before any file (its timezone is every file's default).
+        if let node = fields["sessions"]?.value {
+            file.sessions = context.list(node, .root.key("sessions"), what: "session ids", allowSingle: true)?
+                .compactMap { context.nonEmptyString($0, $1, what: "a session id") }
+        }
+        if let node = fields["groups"]?.value {
+            decodeGroupSelectors(node, into: &file)
+        }
+        let rules = RuleDecoder(context: context, defaultTimezone: defaultTimezone)
+        if let node = fields["rules"]?.value, let items = context.list(node, .root.key("rules"), what: "rules", allowEmpty: true) {
+            for (item, path) in items {
+                if let rule = rules.decodeRule(item, path, into: &file) { file.rules.append(rule) }
+            }
+        }
+        if let node = fields["policies"]?.value, let items = context.list(node, .root.key("policies"), what: "policies", allowEmpty: true) {
+            for (item, path) in items {
+                if let policy = rules.decodePolicy(item, path, into: &file) { file.policies.append(policy) }
+            }
+        }
+        return file
+    }
+
+    private func decodeGroupSelectors(_ node: Node, into file: inout RuleFile) {
+        let path = KeyPath.root.key("groups")
+        guard let mapping = node.mapping else {
+            context.expected("named group selectors (a mapping of names to selectors)", found: node, path)
+            return
+        }
+        for pair in mapping.pairs {
+            guard let name = pair.key.scalar?.string, !name.isEmpty else {
+                context.report(pair.key.mark, path, "a group name must be a plain word; found \(pair.key.kindDescription)")
+                continue
+            }
+            let selectorPath = path.key(name)
+            if name == "*" || name.hasSuffix(GroupJID.suffix) {
+                context.report(pair.key.mark, selectorPath, "\"\(name)\" cannot be a group name: it reads as \(name == "*" ? "every group" : "a group JID")")
+                continue
+            }
+            guard let fields = context.fields(pair.value, selectorPath, what: "a group selector", known: Self.groupKeys) else { continue }
+            var selector = GroupSelector(name: name, location: context.location(pair.key.mark))
+            if let node = fields["jids"]?.value {
+                selector.jids = groupJIDs(node, selectorPath.key("jids"))
+            }
+            if let node = fields["subject"]?.value, let pattern = context.nonEmptyString(node, selectorPath.key("subject"), what: "a regular expression") {
+                if let problem = SubjectPattern.validate(pattern) {
+                    context.report(node.mark, selectorPath.key("subject"), problem)
+                } else {
+                    selector.subjectPattern = pattern
+                }
+            }
+            if let node = fields["exclude"]?.value {
+                selector.exclude = groupJIDs(node, selectorPath.key("exclude"))
+            }
+            if fields["jids"] == nil && fields["subject"] == nil {
+                context.report(pair.value.mark, selectorPath, "a group selector needs \"jids\", \"subject\" or both")
+            }
+            file.groupNameMarks[name] = pair.key.mark
+            file.groupSelectors.append(selector)
+        }
+    }
+
+    func groupJIDs(_ node: Node, _ path: KeyPath) -> [GroupJID] {
+        guard let items = context.list(node, path, what: "group JIDs", allowSingle: true) else { return [] }
+        return items.compactMap { item, itemPath in
+            guard let text = context.string(item, itemPath, what: "a group JID") else { return nil }
+            guard let jid = GroupJID(text) else {
+                context.report(item.mark, itemPath, "\"\(text.truncated)\" is not a group JID; expected digits followed by @g.us, like 120363000000000001@g.us")
+                return nil
+            }
+            return jid
+        }
+    }
+}

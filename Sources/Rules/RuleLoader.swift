@@ -1,0 +1,179 @@
+import Foundation
+import YAML
+
+/// Loads rule files into a validated `RuleSet`, reporting every problem at once.
+///
+/// A path may be a file or a folder; a folder contributes its `*.yaml` and `*.yml` files (not
+/// those of subfolders), in name order. All files together are one rule set.
+public struct RuleLoader: Sendable {
+    public var environment: [String: String]
+    public var limits: YAMLParser.Limits
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, limits: YAMLParser.Limits = .default) {
+        self.environment = environment
+        self.limits = limits
+    }
+
+    /// One rule file's text, named as it should appear in messages.
+    public struct Source: Sendable {
+        public var name: String
+        public var text: String
+        /// The folder that relative paths inside the file (`numbers_file:`) are read from.
+        public var directory: String
+
+        public init(name: String, text: String, directory: String? = nil) {
+            self.name = name
+            self.text = text
+            self.directory = directory ?? (name as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// The rule files a path stands for: the file itself, or a folder's `*.yaml`/`*.yml` files.
+    public static func ruleFiles(at path: String) throws(RuleLoadError) -> [String] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw RuleLoadError(problems: [RuleProblem(file: path, mark: nil, path: "", message: "no such file or folder")])
+        }
+        guard isFolder.boolValue else { return [path] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            .filter { file in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+        guard !files.isEmpty else {
+            throw RuleLoadError(problems: [RuleProblem(file: path, mark: nil, path: "", message: "no rule files (*.yaml or *.yml) in this folder")])
+        }
+        return files
+    }
+
+    public func load(paths: [String]) throws(RuleLoadError) -> RuleSet {
+        var sources: [Source] = []
+        var problems: [RuleProblem] = []
+        for path in paths {
+            do {
+                for file in try Self.ruleFiles(at: path) {
+                    switch read(file) {
+                    case .success(let source): sources.append(source)
+                    case .failure(let problem): problems.append(problem)
+                    }
+                }
+            } catch {
+                problems += error.problems
+            }
+        }
+        let result = Result { () throws(RuleLoadError) -> RuleSet in try load(sources) }
+        switch result {
+        case .success(let set) where problems.isEmpty:
+            return set
+        case .success:
+            throw RuleLoadError(problems: problems)
+        case .failure(let error):
+            throw RuleLoadError(problems: Self.sorted(problems + error.problems))
+        }
+    }
+
+    private func read(_ file: String) -> Result<Source, RuleProblem> {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+        guard size <= limits.maxBytes else {
+            return .failure(RuleProblem(file: file, mark: nil, path: "", message: "file is \(size) bytes, over the limit of \(limits.maxBytes) bytes"))
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return .failure(RuleProblem(file: file, mark: nil, path: "", message: "cannot read the file"))
+        }
+        // libyaml checks the encoding; decoding leniently here only serves the quoted source lines.
+        return .success(Source(name: file, text: String(decoding: data, as: UTF8.self)))
+    }
+
+    public func load(_ sources: [Source]) throws(RuleLoadError) -> RuleSet {
+        var problems: [RuleProblem] = []
+        let parser = YAMLParser(limits: limits)
+        let substitution = EnvironmentSubstitution(environment: environment)
+        var parsed: [(Source, Node?, DecodingContext)] = []
+        for source in sources {
+            let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory)
+            do {
+                let root = try parser.parse(source.text, file: source.name)
+                parsed.append((source, root.map { substitution.apply($0, .root, context) }, context))
+            } catch {
+                problems.append(RuleProblem(error))
+            }
+        }
+
+        // Settings first: their timezone is the default of every file.
+        var settings: (Settings, SourceLocation)?
+        for (_, root, context) in parsed {
+            guard let root, let (fileSettings, mark) = RuleFileDecoder(context: context).decodeSettings(root) else { continue }
+            if let (_, first) = settings {
+                context.report(mark, .root.key("settings"), "settings may appear in one file only; they are already set at \(first)",
+                               suggestion: "merge the two settings blocks into \(first.file)")
+            } else {
+                settings = (fileSettings, context.location(mark))
+            }
+        }
+        let timezone = settings?.0.timezone ?? "UTC"
+
+        var set = RuleSet(settings: settings?.0 ?? Settings())
+        var files: [(RuleFile, DecodingContext)] = []
+        for (source, root, context) in parsed {
+            let file = RuleFileDecoder(context: context).decode(root, defaultTimezone: timezone)
+            files.append((file, context))
+            set.files.append(source.name)
+        }
+        crossCheck(files)
+        for (file, context) in files {
+            problems += context.problems
+            if let sessions = file.sessions {
+                set.sessions = (set.sessions ?? []) + sessions.filter { !(set.sessions ?? []).contains($0) }
+            }
+            set.groupSelectors += file.groupSelectors
+            set.rules += file.rules
+            set.policies += file.policies
+        }
+        guard problems.isEmpty else {
+            throw RuleLoadError(problems: Self.sorted(problems))
+        }
+        return set
+    }
+
+    /// Checks across files: unique ids and group names, and group names that are defined.
+    /// Problems go to the context of the file they are in.
+    private func crossCheck(_ files: [(RuleFile, DecodingContext)]) {
+        var ids: [String: SourceLocation] = [:]
+        var groupNames: [String: SourceLocation] = [:]
+        for (file, context) in files {
+            for (name, mark) in file.groupNameMarks.sorted(by: { $0.value < $1.value }) {
+                if let first = groupNames[name] {
+                    context.report(mark, .root.key("groups").key(name), "the group name \"\(name)\" is already defined at \(first)")
+                } else {
+                    groupNames[name] = context.location(mark)
+                }
+            }
+            for (id, mark, path) in file.idMarks {
+                if let first = ids[id] {
+                    context.report(mark, path, "the id \"\(id)\" is already used at \(first); ids are unique across all rule files, rules and policies")
+                } else {
+                    ids[id] = context.location(mark)
+                }
+            }
+        }
+        let known = Array(groupNames.keys).sorted()
+        for (file, context) in files {
+            for (name, mark, path) in file.groupNameUses where groupNames[name] == nil {
+                let defined = known.isEmpty ? "no groups are defined under `groups:`" : "defined: \(known.joined(separator: ", "))"
+                context.report(mark, path, "unknown group \"\(name.truncated)\"; \(defined)",
+                               suggestion: Suggestion.closest(to: name, among: known).map { "did you mean \"\($0)\"?" })
+            }
+        }
+    }
+
+    /// By file, then position; problems at one position keep the order they were found in.
+    static func sorted(_ problems: [RuleProblem]) -> [RuleProblem] {
+        problems.enumerated().sorted { a, b in
+            if a.element.file != b.element.file { return a.element.file < b.element.file }
+            let markA = a.element.mark ?? Mark(line: 0, column: 0)
+            let markB = b.element.mark ?? Mark(line: 0, column: 0)
+            return markA != markB ? markA < markB : a.offset < b.offset
+        }.map(\.element)
+    }
+}

@@ -1,0 +1,52 @@
+/// A phone number in international form, as digits only: `15551234567` for +1 555 123 4567.
+public struct PhoneNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// E.164 allows at most 15 digits; fewer than 6 cannot be a real international number.
+    public static let digitRange = 6...15
+
+    public let digits: String
+
+    /// Reads `+15551234567`, `0044 20 7946 0018`, `1-555-123-4567`: a leading `+` or `00` is the
+    /// international prefix; spaces, hyphens, dots and parentheses are separators.
+    public init?(_ text: String) {
+        guard let digits = Self.normalizedDigits(text), Self.digitRange.contains(digits.count) else { return nil }
+        self.digits = digits
+    }
+
+    init(uncheckedDigits digits: String) {
+        self.digits = digits
+    }
+
+    /// The digits of `text` once the international prefix and separators are removed; nil when
+    /// anything else (letters, a second `+`) is present or no digit is left.
+    public static func normalizedDigits(_ text: String) -> String? {
+        var body = Substring(text.trimmingSpaces())
+        if body.hasPrefix("+") {
+            body = body.dropFirst()
+        } else if body.hasPrefix("00") {
+            body = body.dropFirst(2)
+        }
+        var digits = ""
+        for character in body {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if !" -.()".contains(character) {
+                return nil
+            }
+        }
+        return digits.isEmpty ? nil : digits
+    }
+
+    public var description: String { "+" + digits }
+    public static func < (lhs: PhoneNumber, rhs: PhoneNumber) -> Bool { lhs.digits < rhs.digits }
+
+    public func hasPrefix(_ prefix: String) -> Bool { digits.hasPrefix(prefix) }
+}
+
+extension String {
+    func trimmingSpaces() -> Substring {
+        var slice = Substring(self)
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return slice
+    }
+}

@@ -1,0 +1,211 @@
+import CYaml
+
+/// Parses YAML text into a `Node` with libyaml's event API.
+///
+/// This is the only file that sees libyaml. The parser and each event are owned by Swift objects
+/// that free them, and the input bytes stay alive for the whole parse.
+public struct YAMLParser: Sendable {
+    public struct Limits: Sendable, Hashable {
+        /// Bytes of input accepted at all.
+        public var maxBytes: Int
+        /// Nesting of sequences and mappings.
+        public var maxDepth: Int
+        /// Nodes in the tree once aliases are expanded (stops "billion laughs" documents).
+        public var maxNodes: Int
+
+        public init(maxBytes: Int = 8 << 20, maxDepth: Int = 256, maxNodes: Int = 2_000_000) {
+            self.maxBytes = maxBytes
+            self.maxDepth = maxDepth
+            self.maxNodes = maxNodes
+        }
+
+        public static let `default` = Limits()
+    }
+
+    public var limits: Limits
+
+    public init(limits: Limits = .default) {
+        self.limits = limits
+    }
+
+    /// The document in `text`, or nil when the text holds no document (empty, or comments only).
+    public func parse(_ text: String, file: String = "<input>") throws(YAMLError) -> Node? {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// The document in `bytes` (UTF-8, or UTF-16 with a byte order mark).
+    public func parse(bytes: [UInt8], file: String = "<input>") throws(YAMLError) -> Node? {
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        guard bytes.count <= limits.maxBytes else {
+            throw .limit(source.diagnostic(at: nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes"))
+        }
+        let stream = EventStream(bytes: bytes)
+        var composer = Composer(source: source, limits: limits)
+        while true {
+            let event: Event
+            do {
+                event = try stream.next()
+            } catch let failure {
+                throw failure.error(source: source, bytes: bytes)
+            }
+            if try composer.consume(event) { break }
+        }
+        return composer.root
+    }
+}
+
+// MARK: - Events
+
+/// One libyaml event copied into Swift values, so that nothing C outlives `EventStream.next()`.
+enum Event {
+    case streamStart, streamEnd
+    case documentStart(Mark), documentEnd
+    case alias(anchor: String, mark: Mark)
+    case scalar(Node.Scalar, anchor: String?, tag: String?)
+    case sequenceStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
+    case sequenceEnd
+    case mappingStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
+    case mappingEnd
+}
+
+/// A libyaml parser over a buffer it owns.
+final class EventStream {
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let input: UnsafeMutableBufferPointer<UInt8>
+    private var finished = false
+
+    init(bytes: [UInt8]) {
+        input = .allocate(capacity: max(bytes.count, 1))
+        _ = input.initialize(from: bytes)
+        parser = .allocate(capacity: 1)
+        yaml_parser_initialize(parser)
+        if let base = input.baseAddress {
+            yaml_parser_set_input_string(parser, base, bytes.count)
+        }
+    }
+
+    deinit {
+        yaml_parser_delete(parser)
+        parser.deallocate()
+        input.deallocate()
+    }
+
+    struct Failure: Error {
+        let type: yaml_error_type_t
+        let problem: String
+        let context: String?
+        let problemMark: Mark
+        let contextMark: Mark?
+        let problemOffset: Int
+
+        func error(source: SourceText, bytes: [UInt8]) -> YAMLError {
+            switch type {
+            case YAML_READER_ERROR:
+                let mark = Self.mark(ofByte: problemOffset, in: bytes)
+                return .reader(source.diagnostic(at: mark, problem))
+            case YAML_SCANNER_ERROR:
+                return .scanner(source.diagnostic(at: problemMark, message))
+            case YAML_MEMORY_ERROR:
+                return .limit(source.diagnostic(at: problemMark, "out of memory while parsing"))
+            default:
+                return .parser(source.diagnostic(at: problemMark, message))
+            }
+        }
+
+        private var message: String {
+            guard let context, let contextMark else { return problem }
+            return "\(problem) (\(context) at \(contextMark))"
+        }
+
+        /// libyaml reports reader errors by byte offset only.
+        static func mark(ofByte offset: Int, in bytes: [UInt8]) -> Mark {
+            let end = min(max(offset, 0), bytes.count)
+            var line = 1
+            var lineStart = 0
+            for index in 0..<end where bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = index + 1
+            }
+            // Count characters, not bytes: skip UTF-8 continuation bytes.
+            let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+            return Mark(line: line, column: column)
+        }
+    }
+
+    func next() throws(Failure) -> Event {
+        if finished { return .streamEnd }
+        var raw = yaml_event_t()
+        guard yaml_parser_parse(parser, &raw) == 1 else {
+            let state = parser.pointee
+            throw Failure(
+                type: state.error,
+                problem: state.problem.map { String(cString: $0) } ?? "invalid YAML",
+                context: state.context.map { String(cString: $0) },
+                problemMark: Mark(state.problem_mark),
+                contextMark: state.context == nil ? nil : Mark(state.context_mark),
+                problemOffset: state.problem_offset
+            )
+        }
+        defer { yaml_event_delete(&raw) }
+        let mark = Mark(raw.start_mark)
+        switch raw.type {
+        case YAML_STREAM_START_EVENT:
+            return .streamStart
+        case YAML_STREAM_END_EVENT:
+            finished = true
+            return .streamEnd
+        case YAML_DOCUMENT_START_EVENT:
+            return .documentStart(mark)
+        case YAML_DOCUMENT_END_EVENT:
+            return .documentEnd
+        case YAML_ALIAS_EVENT:
+            return .alias(anchor: string(raw.data.alias.anchor) ?? "", mark: mark)
+        case YAML_SCALAR_EVENT:
+            let data = raw.data.scalar
+            let text: String
+            if let value = data.value {
+                text = String(decoding: UnsafeBufferPointer(start: value, count: data.length), as: UTF8.self)
+            } else {
+                text = ""
+            }
+            let style: Node.Scalar.Style =
+                switch data.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE: .literal
+                case YAML_FOLDED_SCALAR_STYLE: .folded
+                default: .plain
+                }
+            let tag = string(data.tag)
+            return .scalar(Node.Scalar(text, style: style, tag: tag, mark: mark), anchor: string(data.anchor), tag: tag)
+        case YAML_SEQUENCE_START_EVENT:
+            let data = raw.data.sequence_start
+            return .sequenceStart(
+                anchor: string(data.anchor), tag: string(data.tag), mark: mark,
+                isFlow: data.style == YAML_FLOW_SEQUENCE_STYLE)
+        case YAML_SEQUENCE_END_EVENT:
+            return .sequenceEnd
+        case YAML_MAPPING_START_EVENT:
+            let data = raw.data.mapping_start
+            return .mappingStart(
+                anchor: string(data.anchor), tag: string(data.tag), mark: mark,
+                isFlow: data.style == YAML_FLOW_MAPPING_STYLE)
+        case YAML_MAPPING_END_EVENT:
+            return .mappingEnd
+        default:
+            // YAML_NO_EVENT: libyaml has nothing more to say.
+            finished = true
+            return .streamEnd
+        }
+    }
+
+    private func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+}
+
+extension Mark {
+    init(_ mark: yaml_mark_t) {
+        self.init(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Rules
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate rule files; print every error with file:line:column.",
+        discussion: "Exits 0 when every file is valid, 1 when any is not. Folders contribute their *.yaml and *.yml files."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Argument(help: "Rule files or folders (default: ./rules).")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func run() throws {
+        let paths = paths.isEmpty ? ["rules"] : paths
+        let loader = RuleLoader()
+        let result = Result { () throws(RuleLoadError) -> RuleSet in try loader.load(paths: paths) }
+        switch (result, format) {
+        case (.success(let set), .text):
+            print("ok: \(set.files.count) file\(set.files.count == 1 ? "" : "s"), \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"), \(set.policies.count) polic\(set.policies.count == 1 ? "y" : "ies")")
+        case (.failure(let error), .text):
+            print(error.description)
+            print(error.summary)
+            throw ExitCode(1)
+        case (.success(let set), .json):
+            try printJSON(CheckReport(valid: true, files: set.files, rules: set.rules.count, policies: set.policies.count, problems: []))
+        case (.failure(let error), .json):
+            try printJSON(CheckReport(valid: false, files: nil, rules: nil, policies: nil, problems: error.problems))
+            throw ExitCode(1)
+        }
+    }
+
+    private func printJSON(_ report: CheckReport) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+
+    struct CheckReport: Encodable {
+        let valid: Bool
+        let files: [String]?
+        let rules: Int?
+        let policies: Int?
+        let problems: [RuleProblem]
+    }
+}
