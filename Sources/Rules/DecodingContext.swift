@@ -61,19 +61,23 @@ final class DecodingContext {
             return nil
         }
         var fields: [String: Field] = [:]
+        var suggested: Set<String> = []
         for pair in mapping.pairs {
             guard let key = pair.key.scalar?.string else {
                 report(pair.key.mark, path, "a key must be a plain word; found \(pair.key.kindDescription)")
                 continue
             }
             guard known.contains(key) else {
-                let suggestion = Suggestion.closest(to: key, among: known).map { "did you mean \"\($0)\"?" }
+                let closest = Suggestion.closest(to: key, among: known)
+                if let closest { suggested.insert(closest) }
+                let suggestion = closest.map { "did you mean \"\($0)\"?" }
                 report(pair.key.mark, path.key(key), "unknown key \"\(key)\" in \(what); expected one of \(known.joined(separator: ", "))", suggestion: suggestion)
                 continue
             }
             fields[key] = Field(key: key, keyMark: pair.key.mark, value: pair.value)
         }
-        for key in required where fields[key] == nil {
+        // A misspelt required key is reported once, as the misspelling.
+        for key in required where fields[key] == nil && !suggested.contains(key) {
             report(mapping.mark, path, "\(what) is missing the required key \"\(key)\"")
         }
         return fields

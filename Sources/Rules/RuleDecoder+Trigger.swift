@@ -69,10 +69,11 @@ extension RuleDecoder {
         guard let options = context.fields(node, path, what: "schedule options", known: Self.scheduleKeys) else { return nil }
         let cronField = options["cron"]
         let everyField = options["every"]
-        guard (cronField == nil) != (everyField == nil) else {
+        var ok = true
+        if (cronField == nil) == (everyField == nil) {
             context.report(node.mark, path, "a schedule takes exactly one of \"cron\" or \"every\"",
-                           suggestion: cronField == nil ? "for example schedule: { cron: \"0 9 * * MON\" }" : nil)
-            return nil
+                           suggestion: cronField == nil ? "for example schedule: { cron: \"0 9 * * MON\" }" : "write two rules, one for each")
+            ok = false
         }
         var timing: ScheduleTrigger.Timing?
         if let field = cronField, let text = context.nonEmptyString(field.value, path.key("cron"), what: "a cron expression") {
@@ -86,7 +87,6 @@ extension RuleDecoder {
             timing = .every(duration)
         }
         var timezone = defaultTimezone
-        var ok = true
         if let field = options["timezone"] {
             if let zone = context.timezone(field.value, path.key("timezone")) { timezone = zone } else { ok = false }
         }

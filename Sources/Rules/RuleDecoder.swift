@@ -57,8 +57,10 @@ struct RuleDecoder {
         let allowed = id.count <= 64 && id.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
             && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         guard allowed else {
-            let slug = String(id.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.prefix(64))
-            context.report(node.mark, path, "\"\(id.truncated)\" is not a valid id: use letters, digits, -, _ and . (at most 64, starting with a letter or digit)", suggestion: "for example \"\(slug)\"")
+            let words = id.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            let slug = String(words.joined(separator: "-").prefix(64))
+            context.report(node.mark, path, "\"\(id.truncated)\" is not a valid id: use letters, digits, -, _ and . (at most 64, starting with a letter or digit)",
+                           suggestion: slug.isEmpty ? nil : "for example \"\(slug)\"")
             return nil
         }
         file.idMarks.append((id, node.mark, path))

@@ -1,1 +1,265 @@
+import Foundation
+import Testing
+import WadialAPI
+@testable import Rules
 
+struct LoaderTests {
+    private func load(_ text: String, environment: [String: String] = Fixtures.environment) throws(RuleLoadError) -> RuleSet {
+        try RuleLoader(environment: environment).load([.init(name: "t.yaml", text: text)])
+    }
+
+    private func problems(_ text: String, environment: [String: String] = Fixtures.environment) -> [String] {
+        do {
+            _ = try load(text, environment: environment)
+            return []
+        } catch {
+            return error.problems.map { "\($0.mark.map(\.description) ?? "-") \($0.path): \($0.message)" }
+        }
+    }
+
+    @Test func exampleRulesFolderIsValid() throws {
+        let folder = Fixtures.repository.appendingPathComponent("rules").path
+        let set = try RuleLoader(environment: [:]).load(paths: [folder])
+        #expect(set.files.count >= 3)
+        #expect(set.rules.contains { if case .membershipRequests = $0.trigger { true } else { false } })
+        #expect(set.rules.contains { if case .memberCount = $0.trigger { true } else { false } })
+        #expect(set.rules.contains { if case .schedule = $0.trigger { true } else { false } })
+        #expect(set.rules.contains { $0.actions.contains(.rotateInvite) })
+        #expect(!set.policies.isEmpty)
+    }
+
+    @Test func theRulesMarkdownExampleLoadsIntoTheModel() throws {
+        let sources = try Fixtures.sources("rules-md-example.yaml", in: "valid")
+        let set = try RuleLoader(environment: ["WADIAL_SESSION_ID": "s-1"]).load(sources)
+        #expect(set.settings == Settings(pollInterval: .seconds(30), timezone: "Europe/Berlin", limits: .init(mutationsPerMinute: 20, requestsPerMinute: 120, maxActionsPerRun: 50)))
+        #expect(set.sessions == ["s-1"])
+        #expect(set.groupSelectors.map(\.name) == ["support", "regional"])
+        #expect(set.selector(named: "support")?.jids == [GroupJID("120363000000000001@g.us")!])
+        #expect(set.selector(named: "regional")?.subjectPattern == "^Region ")
+        #expect(set.selector(named: "regional")?.exclude == [GroupJID("120363000000000009@g.us")!])
+        #expect(set.rules.map(\.id) == ["approve-vetted", "reject-stale", "read-only-when-full", "reopen", "weekly-invite-rotation"])
+
+        let approve = try #require(set.rule(id: "approve-vetted"))
+        #expect(approve.groups == .some([.named("support"), .named("regional")]))
+        #expect(approve.trigger == .membershipRequests(.init()))
+        #expect(approve.condition == .numberPrefix([try NumberPrefix(parsing: "+1"), try NumberPrefix(parsing: "+44")]))
+        #expect(approve.actions == [.approveRequests])
+        #expect(approve.description == "Approve join requests from US/Canada and UK numbers.")
+
+        let stale = try #require(set.rule(id: "reject-stale"))
+        #expect(stale.groups == .all)
+        #expect(stale.trigger == .membershipRequests(.init(pendingFor: .seconds(72 * 3600))))
+
+        let full = try #require(set.rule(id: "read-only-when-full"))
+        #expect(full.trigger == .memberCount(.init(threshold: .above(900), holdFor: .seconds(600))))
+        guard case .memberCount(let trigger) = full.trigger else { return }
+        #expect(trigger.rearm == 900)
+        #expect(full.actions.first == .setAnnouncement(true))
+        guard case .updateProfile(nil, let description?) = full.actions.last else {
+            Issue.record("update_profile not decoded: \(full.actions)")
+            return
+        }
+        #expect(description.parts == [.text("Full: read-only. "), .variable("group.size"), .text(" members.")])
+
+        let rotation = try #require(set.rule(id: "weekly-invite-rotation"))
+        guard case .schedule(let schedule) = rotation.trigger, case .cron(let cron) = schedule.timing else {
+            Issue.record("schedule not decoded")
+            return
+        }
+        #expect(cron.source == "0 9 * * MON")
+        #expect(schedule.timezone == "Europe/London")
+        #expect(schedule.missed == .runOnce)
+        guard case .webhook(let hook) = rotation.actions.last else {
+            Issue.record("webhook not decoded")
+            return
+        }
+        #expect(hook.url.source == "https://example.org/hooks/invite")
+        #expect(hook.body?.variablesUsed == ["group.jid", "invite.link"])
+
+        let policy = try #require(set.policies.first)
+        #expect(policy.id == "baseline")
+        #expect(policy.mode == .enforce)
+        #expect(policy.ensure == DesiredSettings(announcement: false, locked: true, memberAddMode: .adminAdd, memberLinkMode: .adminLink, ephemeral: .week))
+    }
+
+    @Test func defaultsWhenSettingsAreAbsent() throws {
+        let set = try load("""
+            version: 1
+            rules:
+              - id: a
+                groups: "*"
+                trigger: { schedule: { every: 1h } }
+                then: [rotate_invite]
+            """)
+        #expect(set.settings == Settings())
+        #expect(set.sessions == nil)
+        let rule = try #require(set.rules.first)
+        #expect(rule.mode == .enforce && rule.priority == 0 && rule.enabled && rule.maxActionsPerRun == nil)
+        #expect(rule.trigger == .schedule(.init(timing: .every(.seconds(3600)), timezone: "UTC", missed: .runOnce)))
+    }
+
+    @Test func settingsTimezoneIsTheDefaultAcrossFiles() throws {
+        let set = try RuleLoader(environment: [:]).load([
+            .init(name: "a.yaml", text: "version: 1\nrules:\n  - { id: a, groups: '*', trigger: { schedule: { cron: '@daily' } }, then: [rotate_invite], if: { time: { after: '09:00' } } }\n"),
+            .init(name: "b.yaml", text: "version: 1\nsettings: { timezone: Asia/Tokyo }\n"),
+        ])
+        guard case .schedule(let schedule) = set.rules[0].trigger, case .time(let window) = set.rules[0].condition else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(schedule.timezone == "Asia/Tokyo")
+        #expect(window.timezone == "Asia/Tokyo")
+    }
+
+    @Test func environmentSubstitution() throws {
+        let set = try load("""
+            version: 1
+            sessions: ["${KNOWN}", "${NOPE:-fallback}", "pre-${KNOWN}-post", "$${KNOWN}", "cost $5"]
+            rules:
+              - id: a
+                groups: "*"
+                enabled: ${FLAG:-false}
+                trigger: { schedule: { every: 1h } }
+                then: [rotate_invite]
+            """)
+        #expect(set.sessions == ["known-value", "fallback", "pre-known-value-post", "${KNOWN}", "cost $5"])
+        #expect(set.rules[0].enabled == false)
+    }
+
+    @Test func substitutionDoesNotInjectStructure() throws {
+        let set = try load("version: 1\nsessions: [\"${X}\"]\n", environment: ["X": "a\", \"b"])
+        #expect(set.sessions == ["a\", \"b"])
+    }
+
+    @Test func unquotedPrefixesUseTheWrittenText() throws {
+        let set = try load("""
+            version: 1
+            rules:
+              - id: a
+                groups: "*"
+                trigger: { membership_requests: {} }
+                if: { number_prefix: [+1, 0044, +44 20] }
+                then: [approve_requests]
+            """)
+        #expect(set.rules[0].condition == .numberPrefix(try ["1", "44", "4420"].map { try NumberPrefix(parsing: $0) }))
+    }
+
+    @Test func conditionsInSourceOrderAndCombinators() throws {
+        let set = try load("""
+            version: 1
+            rules:
+              - id: a
+                groups: "*"
+                trigger: { membership_requests: {} }
+                if:
+                  not_number_prefix: ["+7"]
+                  any:
+                    - number_unknown: true
+                    - all: [{ subject: "^Support" }, { member_count: { below: 1000 } }]
+                  not: { setting: { announcement: true } }
+                then: [reject_requests]
+            """)
+        let expected = Condition.all([
+            .notNumberPrefix([try NumberPrefix(parsing: "7")]),
+            .any([.numberUnknown(true), .all([.subject("^Support"), .memberCount(above: nil, below: 1000)])]),
+            .not(.setting(DesiredSettings(announcement: true))),
+        ])
+        #expect(set.rules[0].condition == expected)
+        #expect(set.rules[0].condition?.concernsRequester == true)
+    }
+
+    @Test func allActionsDecode() throws {
+        let set = try load("""
+            version: 1
+            rules:
+              - id: a
+                groups: ["120363000000000001@g.us"]
+                trigger: { schedule: { cron: "0 9 * * MON" } }
+                max_actions_per_run: 5
+                priority: -2
+                mode: audit
+                enabled: false
+                then:
+                  - set_announcement: false
+                  - set_locked: true
+                  - set_member_add_mode: all_member_add
+                  - set_member_link_mode: all_member_link
+                  - set_history_sharing: admin_share
+                  - set_ephemeral: "off"
+                  - update_profile: { subject: "S {{rule.id}}" }
+                  - participants: { action: promote, numbers: ["+1 555 123 4567", "123456789012345@lid"] }
+                  - rotate_invite
+                  - webhook: { url: "https://example.org/h?g={{group.jid}}", headers: { X-Token: abc } }
+                  - log: "{{invite.code}} {{now}} {{requests.count}}"
+                  - leave_group
+            """)
+        let rule = set.rules[0]
+        #expect(rule.groups == .some([.jid(GroupJID("120363000000000001@g.us")!)]))
+        #expect(rule.maxActionsPerRun == 5 && rule.priority == -2 && rule.mode == .audit && !rule.enabled)
+        #expect(rule.actions.map(\.kind) == [
+            .setAnnouncement, .setLocked, .setMemberAddMode, .setMemberLinkMode, .setHistorySharing, .setEphemeral,
+            .updateProfile, .participants, .rotateInvite, .webhook, .log, .leaveGroup,
+        ])
+        #expect(rule.actions[5] == .setEphemeral(.off))
+        #expect(rule.actions[7] == .participants(.init(operation: .promote, members: [UserJID("15551234567@s.whatsapp.net")!, UserJID("123456789012345@lid")!])))
+    }
+
+    @Test func folderLoadsYamlFilesOnlyAndNotSubfolders() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-loader-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("tests"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "version: 1\n".write(to: folder.appendingPathComponent("b.yml"), atomically: true, encoding: .utf8)
+        try "version: 1\n".write(to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "not yaml rules".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try "version: 2\n".write(to: folder.appendingPathComponent("tests/t.yaml"), atomically: true, encoding: .utf8)
+        let set = try RuleLoader(environment: [:]).load(paths: [folder.path])
+        #expect(set.files.map { ($0 as NSString).lastPathComponent } == ["a.yaml", "b.yml"])
+    }
+
+    @Test func missingPathsAndEmptyFolders() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(throws: RuleLoadError(problems: [
+            RuleProblem(file: "/no/such/rules", mark: nil, path: "", message: "no such file or folder"),
+            RuleProblem(file: folder.path, mark: nil, path: "", message: "no rule files (*.yaml or *.yml) in this folder"),
+        ])) {
+            try RuleLoader(environment: [:]).load(paths: ["/no/such/rules", folder.path])
+        }
+    }
+
+    @Test func errorsFromEveryFileAtOnce() {
+        do {
+            _ = try RuleLoader(environment: [:]).load([
+                .init(name: "b.yaml", text: "version: 1\nrules: 5\n"),
+                .init(name: "a.yaml", text: "version: [\n"),
+                .init(name: "c.yaml", text: "version: 1\nbogus: 1\n"),
+            ])
+            Issue.record("loaded")
+        } catch {
+            #expect(error.problems.map(\.file) == ["a.yaml", "b.yaml", "c.yaml"])
+            #expect(error.summary == "3 errors in 3 files")
+        }
+    }
+
+    @Test func jsonFormOfAProblem() throws {
+        let problem = RuleProblem(file: "a.yaml", mark: .init(line: 3, column: 7), path: "rules[0].then[0]", message: "m", suggestion: "s")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try encoder.encode(problem), as: UTF8.self)
+            == #"{"column":7,"file":"a.yaml","line":3,"message":"m","path":"rules[0].then[0]","suggestion":"s"}"#)
+    }
+
+    @Test func schemaNamesEveryKeyTheLoaderAccepts() throws {
+        let schema = RuleSchema.json()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(schema.utf8)) as? [String: Any])
+        #expect(object["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        let keys = RuleFileDecoder.topLevelKeys + RuleFileDecoder.settingsKeys + RuleFileDecoder.limitsKeys + RuleFileDecoder.groupKeys
+            + RuleDecoder.ruleKeys + RuleDecoder.policyKeys + Trigger.names + RuleDecoder.membershipKeys + RuleDecoder.memberCountKeys
+            + RuleDecoder.scheduleKeys + Condition.names + RuleDecoder.timeKeys + DesiredSettings.keys
+            + Action.Kind.allCases.map(\.rawValue) + RuleDecoder.profileKeys + RuleDecoder.participantsKeys + RuleDecoder.webhookKeys
+        for key in keys {
+            #expect(schema.contains("\"\(key)\""), "schema lacks \(key)")
+        }
+    }
+}
