@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "WadialAPITests", dependencies: ["WadialAPI"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI"]),
+        // Runs the built executable as a user would; depending on it makes `swift test` build it.
+        .testTarget(name: "CLITests", dependencies: ["wadial-rules"]),
     ],
     swiftLanguageModes: [.v6]
 )

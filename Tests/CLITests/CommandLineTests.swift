@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// The `wadial-rules` executable, run as a process.
+struct CommandLineTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Outcome {
+        let status: Int32
+        let output: String
+    }
+
+    static func executable() throws -> URL {
+        // The test bundle sits in the build folder beside the executable.
+        let testBinary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
+        var folder = testBinary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("wadial-rules")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        let fallback = repository.appendingPathComponent(".build/debug/wadial-rules")
+        try #require(FileManager.default.isExecutableFile(atPath: fallback.path), "wadial-rules is not built")
+        return fallback
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func checkTheExampleRules() throws {
+        let outcome = try Self.run(["check", "rules"])
+        #expect(outcome.status == 0)
+        #expect(outcome.output.hasPrefix("ok: 3 files, "))
+    }
+
+    @Test func checkDefaultsToTheRulesFolder() throws {
+        #expect(try Self.run(["check"]).status == 0)
+    }
+
+    @Test func checkReportsEveryErrorAndExitsOne() throws {
+        let fixture = "Tests/RulesTests/Fixtures/invalid/12-decision-actions.yaml"
+        let outcome = try Self.run(["check", fixture])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.hasPrefix(fixture + ":6:12: error: rules[0].then[0].approve_requests: "))
+        #expect(outcome.output.hasSuffix("6 errors in 1 file\n"))
+    }
+
+    @Test func checkAsJSON() throws {
+        let outcome = try Self.run(["check", "--format", "json", "Tests/RulesTests/Fixtures/invalid/17-version.yaml"])
+        #expect(outcome.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
+        #expect(report["valid"] as? Bool == false)
+        let problems = try #require(report["problems"] as? [[String: Any]])
+        #expect(problems.count == 1)
+        #expect(problems.first?["line"] as? Int == 1)
+        #expect(problems.first?["column"] as? Int == 10)
+        #expect(problems.first?["path"] as? String == "version")
+        #expect(problems.first?["message"] as? String == "unsupported version 2; this engine reads version 1")
+    }
+
+    @Test func checkValidAsJSON() throws {
+        let outcome = try Self.run(["check", "--format", "json", "rules"])
+        #expect(outcome.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
+        #expect(report["valid"] as? Bool == true)
+        #expect((report["files"] as? [String])?.count == 3)
+    }
+
+    @Test func checkAMissingPath() throws {
+        let outcome = try Self.run(["check", "no-such-folder"])
+        #expect(outcome.status == 1)
+        #expect(outcome.output == "no-such-folder: error: no such file or folder\n1 error in 1 file\n")
+    }
+
+    @Test func schemaIsJSON() throws {
+        let outcome = try Self.run(["schema"])
+        #expect(outcome.status == 0)
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
+        #expect(schema["title"] as? String == "wadial-rules rule file (version 1)")
+    }
+}
