@@ -9,9 +9,16 @@ let package = Package(
         .library(name: "YAML", targets: ["YAML"]),
         .library(name: "WadialAPI", targets: ["WadialAPI"]),
         .library(name: "Rules", targets: ["Rules"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The only target that sees libyaml. Debian: libyaml-dev.
@@ -21,18 +28,54 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "YAML", dependencies: ["CYaml"]),
-        .target(name: "WadialAPI"),
+        .target(
+            name: "WadialAPI",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The simulated WADial API: an in-memory world and an HTTP server that serves it.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "WadialAPI",
+                "YAML",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Rules", dependencies: ["YAML", "WadialAPI"]),
         .executableTarget(
             name: "wadial-rules",
             dependencies: [
                 "Rules",
                 "YAML",
+                "WadialAPI",
+                "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "WadialAPITests", dependencies: ["WadialAPI"]),
+        .testTarget(
+            name: "WadialAPITests",
+            dependencies: [
+                "WadialAPI",
+                "Sandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI"]),
         // Runs the built executable as a user would; depending on it makes `swift test` build it.
         .testTarget(name: "CLITests", dependencies: ["wadial-rules"]),

@@ -1,0 +1,265 @@
+import Foundation
+import WadialAPI
+import YAML
+
+/// A sandbox world described in YAML:
+///
+/// ```yaml
+/// sessions: [{ id: demo, connected: true }]     # optional: one session "sandbox"
+/// groups:
+///   - jid: 120363000000000001@g.us
+///     subject: Support
+///     size: 120                                 # members in all; listed members count toward it
+///     members: [{ jid: 15550000001@s.whatsapp.net, role: superadmin }]
+///     settings: { announcement: false, locked: true, member_add_mode: admin_add, ephemeral: 7d }
+///     requests:
+///       - { jid: 15551234567@s.whatsapp.net, waiting: 2h }
+///       - { jid: 123456789012345@lid, phone: "+447700900123" }
+/// arrivals:                                     # changes over time, from the world's start
+///   - { after: 10s, group: 120363000000000001@g.us, request: { jid: 447700900999@s.whatsapp.net } }
+///   - { after: 20s, group: 120363000000000001@g.us, members: 25 }     # or -10
+///   - { after: 30s, session: sandbox, connected: false }
+/// ```
+public struct WorldFile: Sendable {
+    public var sessions: [SandboxWorld.SessionState]
+    public var groups: [SandboxWorld.GroupState]
+    public var arrivals: [SandboxWorld.Arrival]
+
+    public struct LoadError: Error, CustomStringConvertible, Sendable {
+        public let diagnostics: [Diagnostic]
+        public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    }
+
+    public static let defaultSession = "sandbox"
+
+    public func world(clock: @escaping @Sendable () -> Date = { Date() }) -> SandboxWorld {
+        SandboxWorld(sessions: sessions, groups: groups, arrivals: arrivals, clock: clock)
+    }
+
+    public static func load(path: String, now: Date = Date()) throws -> WorldFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(diagnostics: [Diagnostic(file: path, mark: nil, message: "cannot read the world file")])
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path, now: now)
+    }
+
+    /// `now` is the world's start: request `waiting` times count back from it.
+    public static func parse(_ text: String, file: String = "world.yaml", now: Date = Date()) throws -> WorldFile {
+        let source = SourceText(name: file, text: text)
+        let root: Node?
+        do {
+            root = try YAMLParser().parse(text, file: file)
+        } catch {
+            throw LoadError(diagnostics: [error.diagnostic])
+        }
+        var reader = Reader(source: source, now: now)
+        let world = reader.world(root)
+        guard reader.diagnostics.isEmpty else { throw LoadError(diagnostics: reader.diagnostics) }
+        return world
+    }
+
+    struct Reader {
+        let source: SourceText
+        let now: Date
+        var diagnostics: [Diagnostic] = []
+
+        mutating func fail(_ node: Node?, _ message: String) {
+            diagnostics.append(source.diagnostic(at: node?.mark, message))
+        }
+
+        mutating func mapping(_ node: Node?, _ what: String, keys: [String]) -> Node.Mapping? {
+            guard let mapping = node?.mapping else {
+                fail(node, "expected \(what) (a mapping)")
+                return nil
+            }
+            for pair in mapping.pairs where !keys.contains(pair.key.scalar?.string ?? "") {
+                fail(pair.key, "unknown key \"\(pair.key.scalar?.string ?? "?")\" in \(what); expected one of \(keys.joined(separator: ", "))")
+            }
+            return mapping
+        }
+
+        mutating func list(_ node: Node?, _ what: String) -> [Node] {
+            guard let node else { return [] }
+            guard let sequence = node.sequence else {
+                fail(node, "expected \(what) (a list)")
+                return []
+            }
+            return sequence.items
+        }
+
+        mutating func string(_ node: Node?, _ what: String) -> String? {
+            guard let scalar = node?.scalar, scalar.value != .null else {
+                fail(node, "expected \(what)")
+                return nil
+            }
+            return scalar.string
+        }
+
+        mutating func int(_ node: Node?, _ what: String) -> Int? {
+            guard case .int(let value)? = node?.scalar?.value else {
+                fail(node, "expected \(what) (a whole number)")
+                return nil
+            }
+            return value
+        }
+
+        mutating func bool(_ node: Node?, _ what: String) -> Bool? {
+            guard case .bool(let value)? = node?.scalar?.value else {
+                fail(node, "expected true or false for \(what)")
+                return nil
+            }
+            return value
+        }
+
+        mutating func duration(_ node: Node?, _ what: String) -> Duration? {
+            guard let text = node?.scalar?.string, let seconds = Self.seconds(text) else {
+                fail(node, "expected \(what) (a duration like 45s, 10m, 2h, 3d)")
+                return nil
+            }
+            return .seconds(seconds)
+        }
+
+        static func seconds(_ text: String) -> Int64? {
+            let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            var total: Int64 = 0
+            var number = ""
+            for character in text {
+                if character.isASCII, character.isNumber {
+                    number.append(character)
+                } else if let unit = units[character], let value = Int64(number) {
+                    total += value * unit
+                    number = ""
+                } else {
+                    return nil
+                }
+            }
+            return number.isEmpty && !text.isEmpty ? total : nil
+        }
+
+        mutating func groupJID(_ node: Node?) -> GroupJID? {
+            guard let text = string(node, "a group JID") else { return nil }
+            guard let jid = GroupJID(text) else {
+                fail(node, "\"\(text)\" is not a group JID")
+                return nil
+            }
+            return jid
+        }
+
+        mutating func userJID(_ node: Node?) -> UserJID? {
+            guard let text = string(node, "a user JID") else { return nil }
+            guard let jid = UserJID(text) else {
+                fail(node, "\"\(text)\" is not a user JID (…@s.whatsapp.net or …@lid)")
+                return nil
+            }
+            return jid
+        }
+
+        mutating func world(_ root: Node?) -> WorldFile {
+            var world = WorldFile(sessions: [], groups: [], arrivals: [])
+            guard let root else { return world }
+            guard let top = mapping(root, "a world", keys: ["sessions", "groups", "arrivals"]) else { return world }
+            for item in list(top["sessions"], "sessions") {
+                guard let fields = mapping(item, "a session", keys: ["id", "connected", "me"]), let id = string(fields["id"], "a session id") else { continue }
+                var session = SandboxWorld.SessionState(id: id)
+                if let node = fields["connected"], let connected = bool(node, "connected") { session.connected = connected }
+                if let node = fields["me"], let me = userJID(node) { session.me = me }
+                world.sessions.append(session)
+            }
+            if world.sessions.isEmpty { world.sessions = [.init(id: WorldFile.defaultSession)] }
+            for item in list(top["groups"], "groups") {
+                if let group = group(item) { world.groups.append(group) }
+            }
+            for item in list(top["arrivals"], "arrivals") {
+                if let arrival = arrival(item) { world.arrivals.append(arrival) }
+            }
+            return world
+        }
+
+        mutating func group(_ node: Node) -> SandboxWorld.GroupState? {
+            let keys = ["jid", "subject", "description", "size", "members", "settings", "invite_code", "requests"]
+            guard let fields = mapping(node, "a group", keys: keys), let jid = groupJID(fields["jid"]) else { return nil }
+            var group = SandboxWorld.GroupState(jid: jid, subject: fields["subject"].flatMap { string($0, "a subject") } ?? jid.rawValue)
+            group.description = fields["description"].flatMap { string($0, "a description") }
+            for item in list(fields["members"], "members") {
+                if let member = item.mapping {
+                    guard let jid = userJID(member["jid"]) else { continue }
+                    let role = member["role"]?.scalar.flatMap { Participant.Role(rawValue: $0.string) } ?? .member
+                    group.members.append(Participant(jid: jid, role: role))
+                } else if let jid = userJID(item) {
+                    group.members.append(Participant(jid: jid))
+                }
+            }
+            if let node = fields["size"], let size = int(node, "a member count") {
+                if size < group.members.count { fail(node, "size \(size) is less than the \(group.members.count) listed members") }
+                group.unlistedMembers = max(0, size - group.members.count)
+            }
+            if let node = fields["settings"] { group.settings = settings(node, base: group.settings) }
+            if let node = fields["invite_code"], let code = string(node, "an invite code") { group.inviteCode = code }
+            for item in list(fields["requests"], "requests") {
+                if let request = request(item, defaultWaiting: .zero) { group.requests.append(request) }
+            }
+            return group
+        }
+
+        mutating func settings(_ node: Node, base: GroupSettings) -> GroupSettings {
+            let keys = ["announcement", "locked", "member_add_mode", "member_link_mode", "history_sharing", "ephemeral"]
+            guard let fields = mapping(node, "settings", keys: keys) else { return base }
+            var settings = base
+            if let node = fields["announcement"] { settings.announcement = bool(node, "announcement") }
+            if let node = fields["locked"] { settings.locked = bool(node, "locked") }
+            if let node = fields["member_add_mode"] {
+                settings.memberAddMode = string(node, "a member add mode").flatMap(MemberAddMode.init(apiValue:))
+                if settings.memberAddMode == nil { fail(node, "expected admin_add or all_member_add") }
+            }
+            if let node = fields["member_link_mode"] {
+                settings.memberLinkMode = string(node, "a member link mode").flatMap(MemberLinkMode.init(apiValue:))
+                if settings.memberLinkMode == nil { fail(node, "expected admin_link or all_member_link") }
+            }
+            if let node = fields["history_sharing"] {
+                settings.historySharing = string(node, "a history sharing mode").flatMap(HistorySharingMode.init(apiValue:))
+                if settings.historySharing == nil { fail(node, "expected all_member_share or admin_share") }
+            }
+            if let node = fields["ephemeral"] {
+                if case .int(let seconds)? = node.scalar?.value {
+                    settings.ephemeralSeconds = seconds
+                } else if let duration = string(node, "off, 24h, 7d, 90d or seconds").flatMap(EphemeralDuration.init(rawValue:)) {
+                    settings.ephemeralSeconds = duration.seconds
+                } else {
+                    fail(node, "expected off, 24h, 7d, 90d or a number of seconds")
+                }
+            }
+            return settings
+        }
+
+        mutating func request(_ node: Node, defaultWaiting: Duration) -> SandboxWorld.PendingRequest? {
+            guard let fields = mapping(node, "a request", keys: ["jid", "phone", "waiting", "method"]), let jid = userJID(fields["jid"]) else { return nil }
+            let waiting = fields["waiting"].flatMap { duration($0, "how long it has waited") } ?? defaultWaiting
+            return SandboxWorld.PendingRequest(
+                jid: jid, phoneField: fields["phone"].flatMap { string($0, "a phone number") },
+                requestedAt: now.addingTimeInterval(-waiting.seconds),
+                method: fields["method"].flatMap { string($0, "a request method") } ?? "invite_link")
+        }
+
+        mutating func arrival(_ node: Node) -> SandboxWorld.Arrival? {
+            guard let fields = mapping(node, "an arrival", keys: ["after", "group", "request", "members", "session", "connected"]),
+                  let after = duration(fields["after"], "when it happens")
+            else { return nil }
+            if let requestNode = fields["request"] {
+                guard let group = groupJID(fields["group"]), var request = request(requestNode, defaultWaiting: .zero) else { return nil }
+                request.requestedAt = now.addingTimeInterval(after.seconds)
+                return .init(after: after, change: .request(group, request))
+            }
+            if let membersNode = fields["members"] {
+                guard let group = groupJID(fields["group"]), let delta = int(membersNode, "a change of member count") else { return nil }
+                return .init(after: after, change: .memberDelta(group, delta))
+            }
+            if let connectedNode = fields["connected"] {
+                guard let connected = bool(connectedNode, "connected") else { return nil }
+                let session = fields["session"].flatMap { string($0, "a session id") } ?? WorldFile.defaultSession
+                return .init(after: after, change: .connection(session: session, connected: connected))
+            }
+            fail(node, "an arrival needs \"request\", \"members\" or \"connected\"")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import Sandbox
+import ServiceLifecycle
+import Testing
+import WadialAPI
+
+enum Implementation: String, CaseIterable, CustomTestStringConvertible {
+    case http, inMemory
+    var testDescription: String { rawValue }
+}
+
+let support = GroupJID("120363000000000001@g.us")!
+let regional = GroupJID("120363000000000002@g.us")!
+let session = "s1"
+let testKey = "sk-test-7f3a9c1e5b"
+
+let us = UserJID("15551234567@s.whatsapp.net")!
+let uk = UserJID("447700900123@s.whatsapp.net")!
+let lidWithPhone = UserJID("123456789012345@lid")!
+let lidWithoutPhone = UserJID("987654321098765@lid")!
+let lidEchoingItself = UserJID("111222333444555@lid")!
+
+/// A small world with every kind of requester.
+func demoWorld(now: Date = Date(timeIntervalSince1970: 1_790_000_000), clock: (@Sendable () -> Date)? = nil) -> SandboxWorld {
+    let admin = UserJID("15550000001@s.whatsapp.net")!
+    return SandboxWorld(
+        sessions: [.init(id: session), .init(id: "offline", connected: false)],
+        groups: [
+            .init(jid: support, subject: "Support", description: "Help desk", members: [Participant(jid: admin, role: .superadmin)], unlistedMembers: 119,
+                  requests: [
+                    .init(jid: us, requestedAt: now.addingTimeInterval(-3600)),
+                    .init(jid: uk, requestedAt: now.addingTimeInterval(-60)),
+                    .init(jid: lidWithPhone, phoneField: "+49 151 23456789", requestedAt: now),
+                    .init(jid: lidWithoutPhone, requestedAt: now),
+                    .init(jid: lidEchoingItself, phoneField: "111222333444555", requestedAt: now),
+                  ]),
+            .init(jid: regional, subject: "Region North", unlistedMembers: 40),
+        ],
+        clock: clock ?? { now })
+}
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// Runs `body` with a sandbox server on a free loopback port and an HTTP client pointed at it;
+/// the server stops with graceful shutdown afterwards.
+@discardableResult
+func withSandboxServer<T: Sendable>(
+    world: SandboxWorld, faults: FaultInjector = FaultInjector(), style: SandboxWorld.FieldStyle = .primary,
+    retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)),
+    requestTimeout: Duration = .seconds(5), breakerThreshold: Int = 5, clientLogger: Logger = quietLogger,
+    _ body: @Sendable (HTTPWadialClient, Int) async throws -> T
+) async throws -> T {
+    let server = SandboxServer(world: world, apiKey: testKey, faults: faults, style: style)
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = server.application(port: 0, logger: quietLogger, onRunning: { continuation.yield($0) })
+    let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let client = HTTPWadialClient(
+            configuration: WadialConfiguration(
+                baseURL: "http://127.0.0.1:\(port)", apiKey: APIKey(testKey), requestTimeout: requestTimeout, retry: retry,
+                requestsPerMinute: 100_000, mutationsPerMinute: 100_000, breakerThreshold: breakerThreshold),
+            logger: clientLogger)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(client, port))
+        } catch {
+            result = .failure(error)
+        }
+        try await client.shutdown()
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try result.get()
+    }
+}
+
+/// Runs `body` with a client of the given implementation over `world`.
+func withClient<T: Sendable>(_ implementation: Implementation, world: SandboxWorld, _ body: @Sendable (any WadialClient) async throws -> T) async throws -> T {
+    switch implementation {
+    case .http: try await withSandboxServer(world: world) { client, _ in try await body(client) }
+    case .inMemory: try await body(SandboxClient(world: world))
+    }
+}
+
+/// Collects every log line in memory, to check what is (not) logged.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
+
+    func append(_ line: String) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "capture") { _ in Handler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
+}
