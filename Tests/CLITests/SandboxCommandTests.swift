@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// `wadial-rules sandbox` in one process, `wadial-rules api` in others, as an operator would.
+struct SandboxCommandTests {
+    static let world = """
+        sessions: [{ id: ops }]
+        groups:
+          - jid: 120363000000000001@g.us
+            subject: Support
+            size: 10
+            requests:
+              - { jid: 15551234567@s.whatsapp.net }
+              - { jid: 123456789012345@lid }
+        """
+
+    @Test func sandboxServesAndApiCallsIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-sandbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let worldFile = folder.appendingPathComponent("world.yaml")
+        try Self.world.write(to: worldFile, atomically: true, encoding: .utf8)
+
+        let sandbox = Process()
+        sandbox.executableURL = try CommandLineTests.executable()
+        sandbox.arguments = ["sandbox", "--port", "0", "--world", worldFile.path, "--key", "ops-key"]
+        let output = Pipe()
+        sandbox.standardOutput = output
+        sandbox.standardError = output
+        try sandbox.run()
+        defer { if sandbox.isRunning { sandbox.terminate() } }
+
+        // The first line names the URL.
+        var banner = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("\n"), Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "ops-key", "WADIAL_SESSION_ID": "ops"]
+
+        let list = try CommandLineTests.run(["api", "requests", "list", "120363000000000001@g.us"], environment: environment)
+        #expect(list.status == 0)
+        let requests = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]])
+        #expect(requests.map { $0["jid"] as? String } == ["15551234567@s.whatsapp.net", "123456789012345@lid"])
+        #expect(requests.map { $0["phoneNumber"] as? String } == ["+15551234567", nil])
+
+        let approve = try CommandLineTests.run(["api", "requests", "approve", "120363000000000001@g.us", "15551234567@s.whatsapp.net"], environment: environment)
+        #expect(approve.status == 0)
+        let group = try CommandLineTests.run(["api", "groups", "get", "120363000000000001@g.us"], environment: environment)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(group.output.utf8)) as? [String: Any])
+        #expect(metadata["size"] as? Int == 11)
+
+        let missing = try CommandLineTests.run(["api", "groups", "get", "120363000000000077@g.us"], environment: environment)
+        #expect(missing.status == 1)
+        #expect(missing.output == "error: WADial API: HTTP 404 NOT_FOUND: group 120363000000000077@g.us not found\n")
+
+        let unauthorised = try CommandLineTests.run(["api", "session", "status"], environment: environment.merging(["WADIAL_API_KEY": "nope"]) { $1 })
+        #expect(unauthorised.status == 1)
+        #expect(!unauthorised.output.contains("nope"))
+
+        let noKey = try CommandLineTests.run(["api", "groups", "list"], environment: ["WADIAL_BASE_URL": url])
+        #expect(noKey.status == 2)
+        #expect(noKey.output == "error: no API key: set WADIAL_API_KEY, or WADIAL_API_KEY_FILE to a file holding it\n")
+
+        // SIGTERM: graceful shutdown, exit 0.
+        sandbox.terminate()
+        sandbox.waitUntilExit()
+        #expect(sandbox.terminationStatus == 0)
+        #expect(sandbox.terminationReason == .exit)
+    }
+}
