@@ -27,8 +27,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The engine against the embedded sandbox and its demo world: no account needed. Ctrl-C stops it.
 run: build
-	$(SWIFT) run wadial-rules check rules
+	$(SWIFT) run wadial-rules run --sandbox
 
 check: build
 	$(SWIFT) run wadial-rules check rules

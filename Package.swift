@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "WadialAPI", targets: ["WadialAPI"]),
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "State", targets: ["State"]),
+        .library(name: "Engine", targets: ["Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The only target that sees libyaml. Debian: libyaml-dev.
@@ -37,6 +40,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // What the engine must not forget: SQLite through GRDB (system libsqlite3), or memory.
+        .target(
+            name: "State",
+            dependencies: ["WadialAPI", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The evaluator (pure), executor, scheduler and engine service.
+        .target(
+            name: "Engine",
+            dependencies: [
+                "Rules", "WadialAPI", "State",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The simulated WADial API: an in-memory world and an HTTP server that serves it.
@@ -58,6 +77,8 @@ let package = Package(
                 "YAML",
                 "WadialAPI",
                 "Sandbox",
+                "State",
+                "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,6 +98,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI"]),
+        .testTarget(name: "StateTests", dependencies: ["State", "WadialAPI"]),
         // Runs the built executable as a user would; depending on it makes `swift test` build it.
         .testTarget(name: "CLITests", dependencies: ["wadial-rules"]),
     ],

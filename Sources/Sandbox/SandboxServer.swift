@@ -55,6 +55,11 @@ public struct SandboxServer: Sendable {
         }
         let body = bodyData.isEmpty ? nil : JSONValue.parse(bodyData)
 
+        // A sink for the `webhook` action, so demos and tests have somewhere to post.
+        if path.hasPrefix("/hooks/") {
+            await world.recordCall(method: method, path: path, operation: nil, body: body, status: 200, fault: nil)
+            return Self.json(.ok, .object(["ok": .bool(true)]))
+        }
         guard request.headers[.authorization] == "Bearer " + apiKey else {
             return await finish(method, path, nil, body, .init(401, "UNAUTHORIZED", "missing or invalid API key"), fault: nil)
         }

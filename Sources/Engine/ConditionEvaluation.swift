@@ -1,0 +1,111 @@
+import Foundation
+import Rules
+import WadialAPI
+
+/// Conditions against a group (and a requester under `membership_requests`). Unknown facts make
+/// a condition false: an unknown phone number fails every number condition but
+/// `number_unknown: true`; an unknown member count or setting fails its condition.
+struct ConditionContext {
+    var group: Group
+    var request: MembershipRequest?
+    var now: Date
+
+    func holds(_ condition: Condition) -> Bool {
+        switch condition {
+        case .numberPrefix(let prefixes):
+            guard let number = request?.phoneNumber else { return false }
+            return prefixes.contains { $0.matches(number) }
+        case .notNumberPrefix(let prefixes):
+            guard let number = request?.phoneNumber else { return false }
+            return !prefixes.contains { $0.matches(number) }
+        case .numberUnknown(let unknown):
+            guard let request else { return false }
+            return (request.phoneNumber == nil) == unknown
+        case .numbersFile(let file):
+            guard let number = request?.phoneNumber else { return false }
+            return file.numbers.contains(number)
+        case .memberCount(let above, let below):
+            guard let size = group.size else { return false }
+            return (above.map { size > $0 } ?? true) && (below.map { size < $0 } ?? true)
+        case .time(let window):
+            return window.contains(now)
+        case .setting(let desired):
+            return Self.matches(group.settings, desired)
+        case .subject(let pattern):
+            guard let subject = group.subject else { return false }
+            return SubjectPattern.matches(pattern, subject)
+        case .any(let parts):
+            return parts.contains(where: holds)
+        case .all(let parts):
+            return parts.allSatisfy(holds)
+        case .not(let inner):
+            return !holds(inner)
+        }
+    }
+
+    /// True when every setting `desired` names is known and equal.
+    static func matches(_ current: GroupSettings, _ desired: DesiredSettings) -> Bool {
+        DesiredSettings.differences(current, desired).allSatisfy { $0.current != nil && !$0.differs }
+    }
+
+    /// Why a condition does or does not hold, for `explain` and `plan`.
+    func explain(_ condition: Condition) -> String {
+        switch condition {
+        case .numberPrefix(let prefixes), .notNumberPrefix(let prefixes):
+            let list = prefixes.map(\.description).joined(separator: ", ")
+            return "number \(numberDescription) vs prefixes \(list)"
+        case .numberUnknown, .numbersFile:
+            return "number \(numberDescription)"
+        case .memberCount:
+            return "member count \(group.size.map(String.init) ?? "unknown")"
+        case .time:
+            return "time \(ISO8601DateFormatter().string(from: now))"
+        case .setting:
+            return "settings \(group.settings)"
+        case .subject:
+            return "subject \(group.subject ?? "unknown")"
+        case .any, .all, .not:
+            return "combination"
+        }
+    }
+
+    var numberDescription: String {
+        guard let request else { return "n/a" }
+        if let number = request.phoneNumber { return number.description }
+        return request.jid.kind == .lid ? "unknown (@lid without phone)" : "unknown"
+    }
+}
+
+extension DesiredSettings {
+    struct Difference {
+        let key: String
+        let current: String?
+        let desired: String
+        let change: SettingChange
+        var differs: Bool { current != desired }
+    }
+
+    /// Each setting named here, with the group's current value (nil when unknown).
+    static func differences(_ current: GroupSettings, _ desired: DesiredSettings) -> [Difference] {
+        var result: [Difference] = []
+        if let want = desired.announcement {
+            result.append(.init(key: "announcement", current: current.announcement.map(String.init), desired: String(want), change: .announcement(want)))
+        }
+        if let want = desired.locked {
+            result.append(.init(key: "locked", current: current.locked.map(String.init), desired: String(want), change: .locked(want)))
+        }
+        if let want = desired.memberAddMode {
+            result.append(.init(key: "member_add_mode", current: current.memberAddMode?.rawValue, desired: want.rawValue, change: .memberAddMode(want)))
+        }
+        if let want = desired.memberLinkMode {
+            result.append(.init(key: "member_link_mode", current: current.memberLinkMode?.rawValue, desired: want.rawValue, change: .memberLinkMode(want)))
+        }
+        if let want = desired.historySharing {
+            result.append(.init(key: "history_sharing", current: current.historySharing?.rawValue, desired: want.rawValue, change: .historySharing(want)))
+        }
+        if let want = desired.ephemeral {
+            result.append(.init(key: "ephemeral", current: current.ephemeralSeconds.map(String.init), desired: String(want.seconds), change: .ephemeral(seconds: want.seconds)))
+        }
+        return result
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import Metrics
+import Rules
+import ServiceLifecycle
+import State
+import WadialAPI
+
+/// The engine as a long-running `Service`: a tick per poll interval (and at schedule times) for
+/// each session, over one shared client. SIGTERM/SIGINT (graceful shutdown) let the write in
+/// flight finish, then `run()` returns.
+public final class Engine<C: Clock>: Service where C.Duration == Duration {
+    public struct Options: Sendable {
+        public var sessions: [String]
+        public var dryRun: Bool
+        public var once: Bool
+
+        public init(sessions: [String], dryRun: Bool = false, once: Bool = false) {
+            self.sessions = sessions
+            self.dryRun = dryRun
+            self.once = once
+        }
+    }
+
+    public let options: Options
+    private let rulesBox: RulesBox
+    private let client: any WadialClient
+    private let store: any StateStore
+    private let executor: Executor
+    private let fetcher: SnapshotFetcher
+    private let clock: C
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let disconnected = DisconnectedSessions()
+
+    public init(
+        rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
+        clock: C, now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
+        self.rulesBox = RulesBox(rules)
+        self.options = options
+        self.client = client
+        self.store = store
+        self.executor = Executor(client: client, store: store, webhooks: webhooks, dryRun: options.dryRun, logger: logger)
+        self.fetcher = SnapshotFetcher(client: client, logger: logger)
+        self.clock = clock
+        self.now = now
+        self.logger = logger
+    }
+
+    public var rules: RuleSet {
+        get async { await rulesBox.rules }
+    }
+
+    /// Replaces the rule set; state of rule ids that stay carries over.
+    public func replaceRules(_ rules: RuleSet) async {
+        await rulesBox.set(rules)
+    }
+
+    public func run() async throws {
+        if !options.dryRun { await reconcile() }
+        while true {
+            let started = now()
+            for session in options.sessions {
+                guard !Task.isShuttingDownGracefully else { return }
+                _ = await tick(session: session, at: started)
+            }
+            if options.once || Task.isShuttingDownGracefully || Task.isCancelled { return }
+            let wait = await nextWake(after: now())
+            // Only the sleep is cut short by shutdown; a tick in progress finishes its write.
+            try? await cancelWhenGracefulShutdown {
+                try await self.clock.sleep(for: wait)
+            }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        }
+    }
+
+    /// How long to sleep: until the next poll, or the next schedule time if sooner.
+    func nextWake(after date: Date) async -> Duration {
+        let rules = await rulesBox.rules
+        var wake = Double(rules.settings.pollInterval.components.seconds)
+        let runs = (try? await store.values(.scheduleRun)) ?? [:]
+        for rule in rules.rules where rule.enabled {
+            guard case .schedule(let trigger) = rule.trigger else { continue }
+            for (key, value) in runs where key.rule == rule.id {
+                guard let last = Double(value).map(Date.init(timeIntervalSince1970:)), let next = ScheduleClock.next(after: last, trigger) else { continue }
+                wake = min(wake, max(next.timeIntervalSince(date), 1))
+            }
+        }
+        return .milliseconds(Int64(wake * 1000))
+    }
+
+    public struct TickReport: Sendable {
+        public var skipped: String?
+        public var plan: Plan?
+        public var execution: ExecutionReport?
+    }
+
+    /// One evaluation of one session: snapshot, evaluate, remember, execute.
+    public func tick(session: String, at date: Date) async -> TickReport {
+        let rules = await rulesBox.rules
+        let started = ContinuousClock.now
+        defer {
+            Counter(label: "wadial_ticks_total").increment()
+            Timer(label: "wadial_tick_duration_seconds").recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
+        }
+        do {
+            let status = try await client.sessionStatus(session: session)
+            guard status.connected else {
+                if await disconnected.insert(session) {
+                    logger.warning("session not connected; skipping ticks until it is", metadata: ["session": "\(session)", "state": "\(status.connectionState ?? "?")"])
+                }
+                return TickReport(skipped: "session \(session) is not connected")
+            }
+            if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
+            let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
+            let state = try await loadState(for: snapshot)
+            let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
+            for change in plan.stateChanges {
+                try await store.setValue(change.value, for: Self.stateKey(change.kind, change.key))
+            }
+            let execution = await executor.execute(plan, session: session, now: now)
+            return TickReport(plan: plan, execution: execution)
+        } catch {
+            logger.warning("tick failed", metadata: ["session": "\(session)", "error": "\(error)"])
+            return TickReport(skipped: "\(error)")
+        }
+    }
+
+    /// Evaluates without executing: what `plan` shows.
+    public func plan(session: String, at date: Date) async throws -> (Snapshot, Plan) {
+        let rules = await rulesBox.rules
+        let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
+        let state = try await loadState(for: snapshot)
+        return (snapshot, Evaluator(rules: rules).evaluate(snapshot, state: state, now: date))
+    }
+
+    func loadState(for snapshot: Snapshot) async throws -> EngineState {
+        var state = EngineState()
+        for view in snapshot.groups {
+            guard let requests = view.requests, !requests.isEmpty else { continue }
+            let records = try await store.actedRequests(group: view.group.jid, requesters: requests.map(\.jid))
+            state.acted[view.group.jid] = records.map {
+                ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decided: $0.decision != .none)
+            }
+        }
+        func flatten(_ values: [StateKey: String]) -> [String: String] {
+            Dictionary(values.compactMap { key, value in
+                GroupJID(key.group).map { (EngineState.key(key.rule, $0, key.sub), value) }
+            }, uniquingKeysWith: { $1 })
+        }
+        state.thresholds = flatten(try await store.values(.threshold))
+        state.scheduleRuns = flatten(try await store.values(.scheduleRun))
+        state.drift = flatten(try await store.values(.drift))
+        return state
+    }
+
+    static func stateKey(_ kind: StateChangeKind, _ key: String) -> StateKey {
+        let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        let stateKind: StateKind = switch kind {
+        case .threshold: .threshold
+        case .scheduleRun: .scheduleRun
+        case .drift: .drift
+        }
+        return StateKey(stateKind, rule: parts.first ?? "", group: parts.count > 1 ? parts[1] : "", sub: parts.count > 2 ? parts[2] : "")
+    }
+
+    /// Writes left open by a crash are checked against live state before anything is sent again:
+    /// a decided request that is no longer pending was decided; one still pending was not, and is
+    /// left to the rules. Other writes are closed as unknown and reported.
+    public func reconcile() async {
+        let open: [JournalEntry]
+        do {
+            open = try await store.openIntents()
+        } catch {
+            logger.error("could not read the journal", metadata: ["error": "\(error)"])
+            return
+        }
+        for entry in open {
+            let intent = entry.intent
+            var outcome = "unknown (reconciled on start)"
+            if intent.operation.hasPrefix("decide_requests:"), let group = intent.group.flatMap(GroupJID.init) {
+                do {
+                    let pending = Set(try await client.membershipRequests(session: intent.session, group).map(\.jid.rawValue))
+                    let decision: ActedRequest.Decision = intent.operation.hasSuffix("approve") ? .approve : .reject
+                    var acted: [ActedRequest] = []
+                    for (index, target) in intent.targets.enumerated() where !pending.contains(target) {
+                        guard let requester = UserJID(target) else { continue }
+                        let rule = index < intent.rules.count ? intent.rules[index] : (intent.rules.first ?? "")
+                        acted.append(ActedRequest(rule: rule, group: group, requester: requester, requestedAt: 0, decision: decision, at: now()))
+                    }
+                    try await store.recordActed(acted)
+                    outcome = "reconciled: \(acted.count) applied, \(intent.targets.count - acted.count) still pending"
+                } catch {
+                    logger.warning("could not reconcile an open write; it stays open", metadata: ["id": "\(entry.id)", "error": "\(error)"])
+                    continue
+                }
+            }
+            try? await store.closeIntent(entry.id, outcome: outcome, at: now())
+            try? await store.appendAudit([AuditEntry(at: now(), rule: intent.rules.first ?? "", group: intent.group ?? "", action: intent.operation,
+                                                     targets: intent.targets, mode: "enforce", outcome: "reconciled", detail: outcome)])
+            logger.info("reconciled an open write", metadata: ["operation": "\(intent.operation)", "outcome": "\(outcome)"])
+        }
+    }
+}
+
+actor RulesBox {
+    private(set) var rules: RuleSet
+    init(_ rules: RuleSet) { self.rules = rules }
+    func set(_ rules: RuleSet) { self.rules = rules }
+}
+
+actor DisconnectedSessions {
+    private var sessions: Set<String> = []
+    /// True when newly inserted.
+    func insert(_ session: String) -> Bool { sessions.insert(session).inserted }
+    /// True when it was there.
+    func remove(_ session: String) -> Bool { sessions.remove(session) != nil }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Rules
+import WadialAPI
+
+/// The rules engine's decision function: (rule set, snapshot, state, now) -> plan.
+///
+/// Pure: no I/O, no clock, no randomness, so it is tested without servers and benchmarked alone.
+public struct Evaluator: Sendable {
+    public let rules: RuleSet
+
+    public init(rules: RuleSet) {
+        self.rules = rules
+    }
+
+    /// The groups of the snapshot that `targets` selects.
+    public func selects(_ targets: GroupTargets, _ group: Group) -> Bool {
+        switch targets {
+        case .all:
+            return true
+        case .some(let references):
+            return references.contains { reference in
+                switch reference {
+                case .jid(let jid): return jid == group.jid
+                case .named(let name): return rules.selector(named: name)?.matches(jid: group.jid, subject: group.subject) ?? false
+                }
+            }
+        }
+    }
+
+    public func evaluate(_ snapshot: Snapshot, state: EngineState, now: Date) -> Plan {
+        var plan = Plan()
+        let enabled = rules.rules.enumerated().filter { $0.element.enabled }
+        evaluateRequests(enabled, snapshot, state, now, into: &plan)
+        for (order, rule) in enabled {
+            switch rule.trigger {
+            case .membershipRequests:
+                continue
+            case .memberCount(let trigger):
+                for view in snapshot.groups where selects(rule.groups, view.group) {
+                    guard let count = view.group.size else { continue }
+                    let key = EngineState.key(rule.id, view.group.jid)
+                    let previous = state.thresholds[key].flatMap(ThresholdPhase.init(stored:))
+                    let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
+                    if phase != previous { plan.stateChanges.append((.threshold, key, phase.stored)) }
+                    guard fires, conditionHolds(rule, view.group, nil, now) else { continue }
+                    let direction = if case .above(let value) = trigger.threshold { "above \(value)" } else { "below \(rule.thresholdValue)" }
+                    add(rule, order, view.group, [], reason: "member count \(count) \(direction)", into: &plan)
+                }
+            case .schedule(let trigger):
+                for view in snapshot.groups where selects(rule.groups, view.group) {
+                    let key = EngineState.key(rule.id, view.group.jid)
+                    guard let lastText = state.scheduleRuns[key], let last = Double(lastText).map(Date.init(timeIntervalSince1970:)) else {
+                        // First sight: the schedule starts counting now.
+                        plan.stateChanges.append((.scheduleRun, key, String(now.timeIntervalSince1970)))
+                        continue
+                    }
+                    guard let due = ScheduleClock.latestDue(after: last, until: now, trigger) else { continue }
+                    plan.stateChanges.append((.scheduleRun, key, String(now.timeIntervalSince1970)))
+                    let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
+                    if missed && trigger.missed == .skip { continue }
+                    guard conditionHolds(rule, view.group, nil, now) else { continue }
+                    let iso = ISO8601DateFormatter().string(from: due)
+                    add(rule, order, view.group, [], reason: missed ? "missed run of \(iso), run once" : "scheduled at \(iso)", into: &plan)
+                }
+            }
+        }
+        evaluatePolicies(snapshot, state, into: &plan)
+        return plan
+    }
+
+    /// How late a schedule may run and still count as on time (not missed while stopped).
+    static func lateness(_ settings: Settings) -> TimeInterval {
+        max(60, 2 * Double(settings.pollInterval.components.seconds))
+    }
+
+    private func conditionHolds(_ rule: Rule, _ group: Group, _ request: MembershipRequest?, _ now: Date) -> Bool {
+        guard let condition = rule.condition else { return true }
+        return ConditionContext(group: group, request: request, now: now).holds(condition)
+    }
+
+    private func limit(_ rule: Rule) -> Int {
+        rule.maxActionsPerRun ?? rules.settings.limits.maxActionsPerRun
+    }
+
+    /// Join requests: each rule fires for the pending requests it has not acted on and whose
+    /// conditions hold. Among rules that decide (approve/reject) in enforce mode, each request
+    /// goes to the highest priority, then the earliest rule: one decision per request.
+    private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, into plan: inout Plan) {
+        let requestRules = enabled.filter { if case .membershipRequests = $0.element.trigger { true } else { false } }
+        guard !requestRules.isEmpty else { return }
+        for view in snapshot.groups {
+            guard let pending = view.requests, !pending.isEmpty else { continue }
+            let acted = state.acted[view.group.jid] ?? []
+            let decided = Set(acted.filter(\.decided).map { RequestIdentity($0.requester, $0.requestedAt) })
+            var matches: [Int: [MembershipRequest]] = [:]
+            for (order, rule) in requestRules where selects(rule.groups, view.group) {
+                guard case .membershipRequests(let trigger) = rule.trigger else { continue }
+                let done = Set(acted.filter { $0.rule == rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
+                for request in pending {
+                    let identity = RequestIdentity(request.jid, request.requestKey)
+                    guard !done.contains(identity), !decided.contains(identity) else { continue }
+                    if let wait = trigger.pendingFor {
+                        // A request without a time is treated as just made: never stale.
+                        guard let made = request.requestedAt, now.timeIntervalSince(made) >= Double(wait.components.seconds) else { continue }
+                    }
+                    guard conditionHolds(rule, view.group, request, now) else { continue }
+                    matches[order, default: []].append(request)
+                }
+            }
+            // One decision per request: the winning deciding rule keeps it, the others lose it.
+            var winner: [RequestIdentity: Int] = [:]
+            for (order, rule) in requestRules where rule.mode == .enforce && rule.decides {
+                for request in matches[order] ?? [] {
+                    let identity = RequestIdentity(request.jid, request.requestKey)
+                    if let current = winner[identity], requestRules.first(where: { $0.offset == current })?.element.priority ?? .min >= rule.priority {
+                        continue
+                    }
+                    winner[identity] = order
+                }
+            }
+            for (order, rule) in requestRules {
+                var mine = (matches[order] ?? []).filter { request in
+                    guard rule.mode == .enforce, rule.decides else { return true }
+                    return winner[RequestIdentity(request.jid, request.requestKey)] == order
+                }
+                guard !mine.isEmpty else { continue }
+                // Oldest first; the rest waits for the next evaluation.
+                mine.sort { ($0.requestedAt ?? now) < ($1.requestedAt ?? now) }
+                let batch = Array(mine.prefix(limit(rule)))
+                add(rule, order, view.group, batch, reason: "\(batch.count) pending request\(batch.count == 1 ? "" : "s") matched", into: &plan)
+            }
+        }
+    }
+
+    private func add(_ rule: Rule, _ order: Int, _ group: Group, _ requests: [MembershipRequest], reason: String, into plan: inout Plan) {
+        // The blast radius is bounded by the requests batch (see `limit`); steps run in full.
+        for (index, action) in rule.actions.enumerated() {
+            plan.actions.append(PlannedAction(
+                source: rule.id, isPolicy: false, mode: rule.mode, order: order, index: index, group: group, step: .rule(action),
+                requests: requests, reason: reason))
+        }
+    }
+
+    /// Policies: each setting they name that differs from the group's known value is drift. In
+    /// enforce mode it is set back; in audit mode it is reported once per drift.
+    private func evaluatePolicies(_ snapshot: Snapshot, _ state: EngineState, into plan: inout Plan) {
+        let base = rules.rules.count
+        for (offset, policy) in rules.policies.enumerated() where policy.enabled {
+            for view in snapshot.groups where selects(policy.groups, view.group) {
+                var changes = 0
+                for difference in DesiredSettings.differences(view.group.settings, policy.ensure) {
+                    let key = EngineState.key(policy.id, view.group.jid, difference.key)
+                    guard let current = difference.current else { continue }
+                    guard difference.differs else {
+                        if state.drift[key] != nil { plan.stateChanges.append((.drift, key, nil)) }
+                        continue
+                    }
+                    let reason = "\(difference.key) is \(current), policy wants \(difference.desired)"
+                    switch policy.mode {
+                    case .enforce:
+                        guard changes < rules.settings.limits.maxActionsPerRun else { continue }
+                        changes += 1
+                        plan.actions.append(PlannedAction(
+                            source: policy.id, isPolicy: true, mode: .enforce, order: base + offset, index: changes - 1, group: view.group,
+                            step: .setting(difference.change), requests: [], reason: reason))
+                    case .audit:
+                        guard state.drift[key] != current else { continue }
+                        plan.stateChanges.append((.drift, key, current))
+                        plan.notes.append(PlannedNote(source: policy.id, group: view.group.jid, action: difference.change.actionName, detail: reason))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A pending request's identity: who, and when they asked.
+struct RequestIdentity: Hashable {
+    let requester: UserJID
+    let requestedAt: Int64
+
+    init(_ requester: UserJID, _ requestedAt: Int64) {
+        self.requester = requester
+        self.requestedAt = requestedAt
+    }
+}
+
+extension Rule {
+    /// Approves or rejects requests.
+    var decides: Bool {
+        actions.contains { $0 == .approveRequests || $0 == .rejectRequests }
+    }
+
+    var thresholdValue: Int {
+        guard case .memberCount(let trigger) = trigger else { return 0 }
+        switch trigger.threshold {
+        case .above(let value), .below(let value): return value
+        }
+    }
+}

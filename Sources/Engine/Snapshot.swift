@@ -1,0 +1,71 @@
+import Foundation
+import WadialAPI
+
+/// What one tick knows of one session's groups: fetched once and shared by every rule.
+public struct Snapshot: Sendable {
+    public struct GroupView: Sendable {
+        public var group: Group
+        /// Pending requests; nil when no rule needed them and they were not fetched.
+        public var requests: [MembershipRequest]?
+
+        public init(group: Group, requests: [MembershipRequest]? = nil) {
+            self.group = group
+            self.requests = requests
+        }
+    }
+
+    public var session: String
+    public var takenAt: Date
+    /// In the order the API listed them.
+    public var groups: [GroupView]
+
+    public init(session: String, takenAt: Date, groups: [GroupView]) {
+        self.session = session
+        self.takenAt = takenAt
+        self.groups = groups
+    }
+
+    public func view(_ jid: GroupJID) -> GroupView? { groups.first { $0.group.jid == jid } }
+}
+
+/// The remembered state the evaluator reads, loaded before each evaluation.
+public struct EngineState: Sendable {
+    /// What rules did with the requests now pending, per group.
+    public var acted: [GroupJID: [ActedRequestRecord]]
+    public var thresholds: [String: String]
+    public var scheduleRuns: [String: String]
+    public var drift: [String: String]
+
+    public init(acted: [GroupJID: [ActedRequestRecord]] = [:], thresholds: [String: String] = [:], scheduleRuns: [String: String] = [:], drift: [String: String] = [:]) {
+        self.acted = acted
+        self.thresholds = thresholds
+        self.scheduleRuns = scheduleRuns
+        self.drift = drift
+    }
+
+    /// The key of per-rule, per-group state: `rule|group|sub`.
+    public static func key(_ rule: String, _ group: GroupJID, _ sub: String = "") -> String {
+        "\(rule)|\(group.rawValue)|\(sub)"
+    }
+}
+
+/// A rule's dealing with a request, as the evaluator needs it.
+public struct ActedRequestRecord: Sendable, Hashable {
+    public var rule: String
+    public var requester: UserJID
+    public var requestedAt: Int64
+    /// True when the rule approved or rejected it (not only logged or audited).
+    public var decided: Bool
+
+    public init(rule: String, requester: UserJID, requestedAt: Int64, decided: Bool) {
+        self.rule = rule
+        self.requester = requester
+        self.requestedAt = requestedAt
+        self.decided = decided
+    }
+}
+
+extension MembershipRequest {
+    /// Seconds since 1970 of the request; 0 when unknown. Part of a request's identity.
+    public var requestKey: Int64 { requestedAt.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? 0 }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import WadialAPI
+
+/// The state store in memory: rule tests and `--once` runs without a file.
+public actor MemoryStateStore: StateStore {
+    private var acted: [String: ActedRequest] = [:]
+    private var state: [StateKey: String] = [:]
+    private var journal: [JournalEntry] = []
+    private var trail: [AuditEntry] = []
+
+    public init() {}
+
+    private static func key(_ record: ActedRequest) -> String {
+        "\(record.rule)|\(record.group.rawValue)|\(record.requester.rawValue)|\(record.requestedAt)"
+    }
+
+    public func actedRequests(group: GroupJID, requesters: [UserJID]) -> [ActedRequest] {
+        let wanted = Set(requesters)
+        return acted.values.filter { $0.group == group && wanted.contains($0.requester) }.sorted { ($0.at, $0.rule) < ($1.at, $1.rule) }
+    }
+
+    public func recordActed(_ records: [ActedRequest]) {
+        for record in records { acted[Self.key(record)] = record }
+    }
+
+    public func values(_ kind: StateKind) -> [StateKey: String] {
+        state.filter { $0.key.kind == kind }
+    }
+
+    public func setValue(_ value: String?, for key: StateKey) {
+        state[key] = value
+    }
+
+    public func openIntent(_ intent: JournalIntent) -> Int64 {
+        let id = Int64(journal.count + 1)
+        journal.append(JournalEntry(id: id, intent: intent, outcome: nil, closedAt: nil))
+        return id
+    }
+
+    public func closeIntent(_ id: Int64, outcome: String, at: Date) {
+        guard let index = journal.firstIndex(where: { $0.id == id }) else { return }
+        journal[index].outcome = outcome
+        journal[index].closedAt = at
+    }
+
+    public func openIntents() -> [JournalEntry] {
+        journal.filter { $0.outcome == nil }
+    }
+
+    public func appendAudit(_ entries: [AuditEntry]) {
+        trail += entries
+    }
+
+    public func audit(since: Date?, rule: String?, group: String?) -> [AuditEntry] {
+        trail.filter { entry in
+            (since.map { entry.at >= $0 } ?? true) && (rule.map { entry.rule == $0 } ?? true) && (group.map { entry.group == $0 } ?? true)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+import WadialAPI
+
+/// The state store in one SQLite file, in WAL mode, through GRDB. Default path:
+/// `./.wadial-rules/state.sqlite`; the folder is created.
+public final class SQLiteStateStore: StateStore {
+    public static let defaultPath = ".wadial-rules/state.sqlite"
+
+    private let pool: DatabasePool
+    public let path: String
+
+    public init(path: String = SQLiteStateStore.defaultPath) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        // DatabasePool opens the file in WAL mode.
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE acted (
+                    rule TEXT NOT NULL, grp TEXT NOT NULL, requester TEXT NOT NULL, requested_at INTEGER NOT NULL,
+                    decision TEXT NOT NULL, at REAL NOT NULL,
+                    PRIMARY KEY (rule, grp, requester, requested_at));
+                CREATE INDEX acted_by_request ON acted (grp, requester);
+                CREATE TABLE state (
+                    kind TEXT NOT NULL, rule TEXT NOT NULL, grp TEXT NOT NULL, sub TEXT NOT NULL, value TEXT NOT NULL,
+                    PRIMARY KEY (kind, rule, grp, sub));
+                CREATE TABLE journal (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, opened_at REAL NOT NULL, session TEXT NOT NULL, grp TEXT,
+                    operation TEXT NOT NULL, rules TEXT NOT NULL, targets TEXT NOT NULL, detail TEXT NOT NULL,
+                    outcome TEXT, closed_at REAL);
+                CREATE INDEX journal_open ON journal (outcome) WHERE outcome IS NULL;
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, rule TEXT NOT NULL, grp TEXT NOT NULL,
+                    action TEXT NOT NULL, targets TEXT NOT NULL, mode TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL);
+                CREATE INDEX audit_at ON audit (at);
+                """)
+        }
+        return migrator
+    }
+
+    /// The SQLite journal mode, for tests and `audit` to show.
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    private static func list(_ values: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    private static func unlist(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    public func actedRequests(group: GroupJID, requesters: [UserJID]) async throws -> [ActedRequest] {
+        guard !requesters.isEmpty else { return [] }
+        return try await pool.read { db in
+            var result: [ActedRequest] = []
+            // In chunks: SQLite caps the number of bound parameters.
+            for chunk in stride(from: 0, to: requesters.count, by: 500).map({ Array(requesters[$0..<min($0 + 500, requesters.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM acted WHERE grp = ? AND requester IN (\(marks)) ORDER BY at, rule",
+                    arguments: StatementArguments([group.rawValue] + chunk.map(\.rawValue)))
+                for row in rows {
+                    guard let requester = UserJID(row["requester"]),
+                          let decision = ActedRequest.Decision(rawValue: row["decision"])
+                    else { continue }
+                    result.append(ActedRequest(rule: row["rule"], group: group, requester: requester, requestedAt: row["requested_at"],
+                                               decision: decision, at: Date(timeIntervalSince1970: row["at"])))
+                }
+            }
+            return result
+        }
+    }
+
+    public func recordActed(_ records: [ActedRequest]) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in
+            for record in records {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO acted (rule, grp, requester, requested_at, decision, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [record.rule, record.group.rawValue, record.requester.rawValue, record.requestedAt, record.decision.rawValue,
+                                record.at.timeIntervalSince1970])
+            }
+        }
+    }
+
+    public func values(_ kind: StateKind) async throws -> [StateKey: String] {
+        try await pool.read { db in
+            var result: [StateKey: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT rule, grp, sub, value FROM state WHERE kind = ?", arguments: [kind.rawValue]) {
+                result[StateKey(kind, rule: row["rule"], group: row["grp"], sub: row["sub"])] = row["value"]
+            }
+            return result
+        }
+    }
+
+    public func setValue(_ value: String?, for key: StateKey) async throws {
+        try await pool.write { db in
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO state (kind, rule, grp, sub, value) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [key.kind.rawValue, key.rule, key.group, key.sub, value])
+            } else {
+                try db.execute(sql: "DELETE FROM state WHERE kind = ? AND rule = ? AND grp = ? AND sub = ?",
+                               arguments: [key.kind.rawValue, key.rule, key.group, key.sub])
+            }
+        }
+    }
+
+    public func openIntent(_ intent: JournalIntent) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation, Self.list(intent.rules),
+                            Self.list(intent.targets), intent.detail])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func closeIntent(_ id: Int64, outcome: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE journal SET outcome = ?, closed_at = ? WHERE id = ?", arguments: [outcome, at.timeIntervalSince1970, id])
+        }
+    }
+
+    public func openIntents() async throws -> [JournalEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE outcome IS NULL ORDER BY id").map { row in
+                JournalEntry(
+                    id: row["id"],
+                    intent: JournalIntent(session: row["session"], group: row["grp"], operation: row["operation"], rules: Self.unlist(row["rules"]),
+                                          targets: Self.unlist(row["targets"]), detail: row["detail"], at: Date(timeIntervalSince1970: row["opened_at"])),
+                    outcome: nil, closedAt: nil)
+            }
+        }
+    }
+
+    public func appendAudit(_ entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        try await pool.write { db in
+            for entry in entries {
+                try db.execute(
+                    sql: "INSERT INTO audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, Self.list(entry.targets), entry.mode,
+                                entry.outcome, entry.detail])
+            }
+        }
+    }
+
+    public func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            var sql = "SELECT * FROM audit WHERE at >= ?"
+            var arguments: [any DatabaseValueConvertible] = [since?.timeIntervalSince1970 ?? 0]
+            if let rule {
+                sql += " AND rule = ?"
+                arguments.append(rule)
+            }
+            if let group {
+                sql += " AND grp = ?"
+                arguments.append(group)
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
+                AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
+                           targets: Self.unlist(row["targets"]), mode: row["mode"], outcome: row["outcome"], detail: row["detail"])
+            }
+        }
+    }
+}
