@@ -99,6 +99,14 @@ let package = Package(
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI"]),
         .testTarget(name: "StateTests", dependencies: ["State", "WadialAPI"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "Engine", "Rules", "State", "WadialAPI", "Sandbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Runs the built executable as a user would; depending on it makes `swift test` build it.
         .testTarget(name: "CLITests", dependencies: ["wadial-rules"]),
     ],

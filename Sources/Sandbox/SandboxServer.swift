@@ -63,6 +63,17 @@ public struct SandboxServer: Sendable {
         guard request.headers[.authorization] == "Bearer " + apiKey else {
             return await finish(method, path, nil, body, .init(401, "UNAUTHORIZED", "missing or invalid API key"), fault: nil)
         }
+        // The call log, for end-to-end tests and benchmarks that run the engine as a process.
+        if method == "GET", path == "/sandbox/calls" {
+            let calls = await world.calls.map { call -> JSONValue in
+                .object([
+                    "time": .number(call.time.timeIntervalSince1970), "method": .string(call.method), "path": .string(call.path),
+                    "operation": call.operation.map { .string($0.rawValue) } ?? .null, "body": call.body ?? .null,
+                    "status": .number(Double(call.status)), "fault": call.fault.map(JSONValue.string) ?? .null,
+                ])
+            }
+            return Self.json(.ok, .object(["data": .array(calls)]))
+        }
         guard let route = Route(method: method, path: path) else {
             return await finish(method, path, nil, body, .notFound("no endpoint \(method) \(path)"), fault: nil)
         }

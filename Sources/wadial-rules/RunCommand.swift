@@ -76,9 +76,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         let engine = Engine(rules: rules, options: .init(sessions: sessions, dryRun: dryRun, once: once), client: client, store: store,
                             clock: ContinuousClock(), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [engine], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let outcome = await Result(catching: { try await group.run() })
         try await client.shutdown()
+        try outcome.get()
     }
 
     /// `--sandbox` keeps its state apart from a real account's.
@@ -129,10 +132,22 @@ struct RunCommand: AsyncParsableCommand {
             let client = HTTPWadialClient(configuration: command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger)
             let engine = Engine(rules: rules, options: .init(sessions: [DemoWorld.session], dryRun: command.dryRun, once: command.once),
                                 client: client, store: store, clock: ContinuousClock(), logger: logger)
-            try await engine.run()
+            let outcome = await Result(catching: { try await engine.run() })
             try await client.shutdown()
+            try outcome.get()
         }
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body, so that cleanup runs either way.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}

@@ -42,7 +42,7 @@ struct CommandLineTests {
     @Test func checkTheExampleRules() throws {
         let outcome = try Self.run(["check", "rules"])
         #expect(outcome.status == 0)
-        #expect(outcome.output.hasPrefix("ok: 3 files, "))
+        #expect(outcome.output.hasPrefix("ok: 4 files, "))
     }
 
     @Test func checkDefaultsToTheRulesFolder() throws {
@@ -75,7 +75,7 @@ struct CommandLineTests {
         #expect(outcome.status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
         #expect(report["valid"] as? Bool == true)
-        #expect((report["files"] as? [String])?.count == 3)
+        #expect((report["files"] as? [String])?.count == 4)
     }
 
     @Test func checkAMissingPath() throws {

@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The engine as a process, killed with SIGKILL at random points and restarted, against a
+/// sandbox process: every matching requester is approved exactly once, no other is approved.
+struct CrashRestartTests {
+    static let world = """
+        sessions: [{ id: s }]
+        groups:
+          - jid: 120363000000000001@g.us
+            subject: Support
+            size: 50
+            requests:
+              - { jid: 15551230001@s.whatsapp.net }
+              - { jid: 33612340002@s.whatsapp.net }
+              - { jid: 100000000000003@lid, phone: "+12025550103" }
+              - { jid: 200000000000004@lid }
+        arrivals:
+          - { after: 2s, group: 120363000000000001@g.us, request: { jid: 447700900005@s.whatsapp.net } }
+          - { after: 3s, group: 120363000000000001@g.us, request: { jid: 79161230006@s.whatsapp.net } }
+          - { after: 5s, group: 120363000000000001@g.us, request: { jid: 15551230007@s.whatsapp.net } }
+          - { after: 7s, group: 120363000000000001@g.us, request: { jid: 300000000000008@lid, phone: "300000000000008" } }
+          - { after: 9s, group: 120363000000000001@g.us, request: { jid: 447700900009@s.whatsapp.net } }
+        """
+
+    static let rules = """
+        version: 1
+        settings: { poll_interval: 5s }
+        sessions: [s]
+        rules:
+          - id: approve-vetted
+            groups: "*"
+            trigger: { membership_requests: {} }
+            if: { number_prefix: ["+1", "+44"] }
+            then: [approve_requests, { log: "approved {{requests.count}}" }]
+        """
+
+    static let expected: Set<String> = [
+        "15551230001@s.whatsapp.net", "100000000000003@lid", "447700900005@s.whatsapp.net",
+        "15551230007@s.whatsapp.net", "447700900009@s.whatsapp.net",
+    ]
+
+    @Test func killedAtRandomPointsAndRestartedApprovesEachMatchOnce() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.world.write(to: folder.appendingPathComponent("world.yaml"), atomically: true, encoding: .utf8)
+        try Self.rules.write(to: folder.appendingPathComponent("rules/r.yaml"), atomically: true, encoding: .utf8)
+        let state = folder.appendingPathComponent("state.sqlite").path
+
+        let sandbox = Process()
+        sandbox.executableURL = try CommandLineTests.executable()
+        sandbox.arguments = ["sandbox", "--port", "0", "--world", folder.appendingPathComponent("world.yaml").path, "--key", "k"]
+        let output = Pipe()
+        sandbox.standardOutput = output
+        try sandbox.run()
+        defer { if sandbox.isRunning { sandbox.terminate() } }
+        var banner = ""
+        while !banner.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "k", "PATH": "/usr/bin:/bin"]
+
+        var generator = SystemRandomNumberGenerator()
+        let began = Date()
+        var kills = 0
+        // Kill and restart until every arrival has appeared, and at least 12 times.
+        while Date().timeIntervalSince(began) < 11 || kills < 12 {
+            let engine = Process()
+            engine.executableURL = try CommandLineTests.executable()
+            engine.arguments = ["run", "--rules", folder.appendingPathComponent("rules").path, "--state", state, "--log-level", "error"]
+            engine.environment = environment
+            engine.standardOutput = FileHandle.nullDevice
+            engine.standardError = FileHandle.nullDevice
+            try engine.run()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...1500, using: &generator)))
+            kill(engine.processIdentifier, SIGKILL)
+            engine.waitUntilExit()
+            kills += 1
+        }
+        // A last run that is left to finish its tick.
+        let final = try CommandLineTests.run(["run", "--once", "--rules", folder.appendingPathComponent("rules").path, "--state", state], environment: environment)
+        #expect(final.status == 0, "\(final.output)")
+
+        var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
+        request.setValue("Bearer k", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let calls = try #require(json["data"] as? [[String: Any]])
+        var approvals: [String: Int] = [:]
+        for call in calls where call["operation"] as? String == "decide_requests" {
+            guard let body = call["body"] as? [String: Any], body["action"] as? String == "approve", call["status"] as? Int == 200,
+                  let participants = body["participants"] as? [String] else { continue }
+            for jid in participants { approvals[jid, default: 0] += 1 }
+        }
+        #expect(Set(approvals.keys) == Self.expected)
+        #expect(approvals.values.allSatisfy { $0 == 1 }, "\(approvals)")
+        #expect(kills >= 12)
+    }
+}
