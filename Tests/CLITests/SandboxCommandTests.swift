@@ -41,6 +41,21 @@ struct SandboxCommandTests {
         let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
         let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "ops-key", "WADIAL_SESSION_ID": "ops"]
 
+        // plan: what would be done, as a table, with no write and no state file.
+        let rulesFile = folder.appendingPathComponent("rules.yaml")
+        try """
+            version: 1
+            rules:
+              - { id: approve-us, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests] }
+            """.write(to: rulesFile, atomically: true, encoding: .utf8)
+        let statePath = folder.appendingPathComponent("state.sqlite").path
+        let plan = try CommandLineTests.run(["plan", "--rules", rulesFile.path, "--state", statePath], environment: environment)
+        #expect(plan.status == 0, "\(plan.output)")
+        #expect(plan.output.hasPrefix("RULE        GROUP                    ACTION            TARGETS                     WHY\n"))
+        #expect(plan.output.contains("approve-us  120363000000000001@g.us  approve_requests  15551234567@s.whatsapp.net  1 pending request matched\n"))
+        #expect(plan.output.hasSuffix("1 action would be taken\n"))
+        #expect(!FileManager.default.fileExists(atPath: statePath))
+
         let list = try CommandLineTests.run(["api", "requests", "list", "120363000000000001@g.us"], environment: environment)
         #expect(list.status == 0)
         let requests = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]])

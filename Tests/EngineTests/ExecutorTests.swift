@@ -1,0 +1,95 @@
+import Foundation
+import Rules
+import Sandbox
+import State
+import Testing
+import WadialAPI
+@testable import Engine
+
+/// Records webhook posts instead of sending them.
+actor RecordingWebhooks: WebhookSender {
+    private(set) var posts: [(url: String, body: String, headers: [String: String])] = []
+    var status = 200
+    func setStatus(_ status: Int) { self.status = status }
+    func post(url: String, body: String, headers: [String: String]) async throws -> Int {
+        posts.append((url, body, headers))
+        return status
+    }
+}
+
+/// Every action kind, carried out against an in-process world.
+struct ExecutorTests {
+    static let member = UserJID("15550000002@s.whatsapp.net")!
+
+    func run(_ then: String, webhooks: RecordingWebhooks = RecordingWebhooks()) async throws -> (SandboxWorld, MemoryStateStore, ExecutionReport) {
+        let world = SandboxWorld(
+            sessions: [.init(id: "s")],
+            groups: [.init(jid: g1, subject: "Support", members: [Participant(jid: Self.member)], unlistedMembers: 9)],
+            clock: { t0 })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
+            version: 1
+            rules:
+              - id: all
+                groups: "*"
+                trigger: { schedule: { every: 1h } }
+                then:
+            \(then)
+            """)])
+        let store = MemoryStateStore()
+        let client = SandboxClient(world: world)
+        let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
+        var state = EngineState()
+        state.scheduleRuns[EngineState.key("all", g1)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
+        let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: t0)
+        let report = await Executor(client: client, store: store, webhooks: webhooks, logger: quiet).execute(plan, session: "s", now: { t0 })
+        return (world, store, report)
+    }
+
+    @Test func everyActionKind() async throws {
+        let webhooks = RecordingWebhooks()
+        let (world, store, report) = try await run("""
+                  - set_announcement: true
+                  - set_locked: true
+                  - set_member_add_mode: all_member_add
+                  - set_member_link_mode: all_member_link
+                  - set_history_sharing: admin_share
+                  - set_ephemeral: 90d
+                  - update_profile: { subject: "{{group.subject}} (busy)", description: "{{group.size}} members, rule {{rule.id}}" }
+                  - participants: { action: promote, numbers: ["+1 555 000 0002"] }
+                  - rotate_invite
+                  - webhook: { url: "https://hooks.example/{{group.jid}}", body: '{"link":"{{invite.link}}"}', headers: { X-Token: t } }
+                  - log: "code {{invite.code}}"
+                  - leave_group
+            """, webhooks: webhooks)
+        let group = try #require(await world.group(g1))
+        #expect(group.settings == GroupSettings(announcement: true, locked: true, memberAddMode: .allMemberAdd, memberLinkMode: .allMemberLink,
+                                                historySharing: .adminShare, ephemeralSeconds: 7_776_000))
+        #expect(group.subject == "Support (busy)")
+        #expect(group.description == "10 members, rule all")
+        #expect(group.members.first { $0.jid == Self.member }?.role == .admin)
+        let posts = await webhooks.posts
+        #expect(posts.map(\.url) == ["https://hooks.example/120363000000000001@g.us"])
+        #expect(posts.first?.body == "{\"link\":\"https://chat.whatsapp.com/\(group.inviteCode)\"}")
+        #expect(posts.first?.headers == ["X-Token": "t"])
+        let trail = try await store.audit(since: nil, rule: nil, group: nil)
+        #expect(trail.map(\.outcome).allSatisfy { $0 == "done" })
+        #expect(trail.first { $0.action == "log" }?.detail == "code \(group.inviteCode)")
+        #expect(await world.calls.filter { $0.operation == .leave }.count == 1)
+        #expect(report.writes == 10)  // webhook and log are not API writes
+        #expect(try await store.openIntents().isEmpty)
+    }
+
+    @Test func aFailedStepStopsTheRulesRemainingSteps() async throws {
+        let webhooks = RecordingWebhooks()
+        await webhooks.setStatus(500)
+        let (world, store, report) = try await run("""
+                  - rotate_invite
+                  - webhook: { url: "https://hooks.example/x" }
+                  - set_locked: true
+            """, webhooks: webhooks)
+        #expect(await world.group(g1)?.settings.locked == false)
+        #expect(report.failures == 1)
+        let outcomes = try await store.audit(since: nil, rule: nil, group: nil).map { "\($0.action) \($0.outcome)" }
+        #expect(outcomes == ["rotate_invite done", "webhook failed", "set_locked skipped"])
+    }
+}

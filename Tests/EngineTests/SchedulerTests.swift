@@ -1,0 +1,72 @@
+import Clocks
+import Foundation
+import Rules
+import Sandbox
+import ServiceLifecycle
+import State
+import Testing
+import WadialAPI
+@testable import Engine
+
+/// The engine's loop over a test clock: it sleeps until the next poll or schedule time, whichever
+/// is first, and ticks once per wake.
+struct SchedulerTests {
+    static let rules = """
+        version: 1
+        settings: { poll_interval: 30s }
+        rules:
+          - { id: rotate, groups: "*", trigger: { schedule: { every: 45s } }, then: [rotate_invite] }
+        """
+
+    /// Waits (without sleeping on a timer) until `condition` holds, at most a few thousand yields.
+    static func eventually(_ condition: () async -> Bool) async -> Bool {
+        for _ in 0..<20_000 {
+            if await condition() { return true }
+            await Task.yield()
+        }
+        return false
+    }
+
+    @Test func sleepsUntilTheEarlierOfPollAndScheduleTime() async throws {
+        let clock = TestClock()
+        let origin = clock.now
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let wall: @Sendable () -> Date = { start.addingTimeInterval(origin.duration(to: clock.now).seconds) }
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support")], clock: wall)
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: clock, now: wall, logger: quiet)
+        func ticks() async -> Int { await world.calls.filter { $0.operation == .listGroups }.count }
+        func rotations() async -> Int { await world.calls.filter { $0.operation == .revokeInvite }.count }
+
+        let group = ServiceGroup(configuration: .init(services: [engine], logger: quiet))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await Self.eventually { await ticks() == 1 })  // at start; the schedule starts counting
+            await clock.advance(by: .seconds(29))
+            #expect(await ticks() == 1)
+            await clock.advance(by: .seconds(1))  // 30 s: the poll
+            #expect(await Self.eventually { await ticks() == 2 })
+            #expect(await rotations() == 0)
+            await clock.advance(by: .seconds(14))
+            #expect(await ticks() == 2)
+            await clock.advance(by: .seconds(1))  // 45 s: the schedule, before the next poll at 60 s
+            #expect(await Self.eventually { await rotations() == 1 })
+            #expect(await ticks() == 3)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func aSessionThatIsNotConnectedIsSkipped() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s", connected: false)], groups: [.init(jid: g1, subject: "Support")])
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), logger: quiet)
+        let report = await engine.tick(session: "s", at: Date())
+        #expect(report.skipped == "session s is not connected")
+        #expect(await world.calls.map(\.operation) == [.sessionStatus])
+        await world.setConnected(true, session: "s")
+        #expect(await engine.tick(session: "s", at: Date()).skipped == nil)
+    }
+}
