@@ -85,12 +85,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        // Helpers shared by test targets (seeded randomness, a manual clock).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "TestSupport"]),
         .testTarget(
             name: "WadialAPITests",
             dependencies: [
                 "WadialAPI",
                 "Sandbox",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,12 +101,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI", "TestSupport"]),
         .testTarget(name: "StateTests", dependencies: ["State", "WadialAPI"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Rules", "State", "WadialAPI", "Sandbox",
+                "Engine", "Rules", "State", "WadialAPI", "Sandbox", "TestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

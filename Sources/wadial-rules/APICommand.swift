@@ -22,13 +22,7 @@ struct APIOptions: ParsableArguments {
 
     /// Runs `body` with a client from the environment; prints its result, or the error on stderr.
     func call(_ body: @Sendable (HTTPWadialClient, String) async throws -> any Encodable) async throws {
-        var configuration: WadialConfiguration
-        do {
-            configuration = try WadialConfiguration.fromEnvironment()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        var configuration = try WadialConfiguration.fromEnvironmentOrExit()
         configuration.requestTimeout = .seconds(timeout)
         guard let session = session ?? configuration.sessionID else {
             printError("error: no session: pass --session or set WADIAL_SESSION_ID")
@@ -53,6 +47,18 @@ struct APIOptions: ParsableArguments {
         case .failure(let error):
             printError("error: \(error)")
             throw ExitCode(1)
+        }
+    }
+}
+
+extension WadialConfiguration {
+    /// The configuration from the environment; without a key, the reason on stderr and exit 2.
+    static func fromEnvironmentOrExit() throws -> WadialConfiguration {
+        do {
+            return try fromEnvironment()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
         }
     }
 }

@@ -28,13 +28,7 @@ struct PlanCommand: AsyncParsableCommand {
             date = parsed
         }
         let rules = try ruleOptions.load()
-        let configuration: WadialConfiguration
-        do {
-            configuration = try WadialConfiguration.fromEnvironment()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
         let client = HTTPWadialClient(configuration: configuration, logger: logger)

@@ -60,13 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             try await runWithSandbox(store: store, logger: logger)
             return
         }
-        let configuration: WadialConfiguration
-        do {
-            configuration = try WadialConfiguration.fromEnvironment()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let rules = try ruleOptions.load()
         let client = HTTPWadialClient(configuration: withLimits(configuration, rules), logger: logger)
         let sessions = rules.sessions ?? configuration.sessionID.map { [$0] } ?? []

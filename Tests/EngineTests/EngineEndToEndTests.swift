@@ -4,25 +4,10 @@ import Rules
 import Sandbox
 import ServiceLifecycle
 import State
+import TestSupport
 import Testing
 import WadialAPI
 @testable import Engine
-
-final class TestWallClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
-    func set(_ date: Date) {
-        lock.lock()
-        current = date
-        lock.unlock()
-    }
-}
 
 let quiet: Logger = {
     var logger = Logger(label: "test")
@@ -59,7 +44,7 @@ struct EngineEndToEndTests {
 
     static let expected = Set(arrivals.filter(\.3).map(\.1))
 
-    static func world(clock: TestWallClock, start: Date) -> SandboxWorld {
+    static func world(clock: ManualWallClock, start: Date) -> SandboxWorld {
         let group = SandboxWorld.GroupState(jid: g1, subject: "Support", unlistedMembers: 100)
         let arrivals = Self.arrivals.map { offset, jid, phone, _ in
             SandboxWorld.Arrival(after: .seconds(offset), change: .request(g1, .init(jid: UserJID(jid)!, phoneField: phone, requestedAt: start.addingTimeInterval(offset))))
@@ -101,7 +86,7 @@ struct EngineEndToEndTests {
     }
 
     /// Ticks every 10 s for a minute of world time.
-    static func runMinute(rules: RuleSet, options: Engine<ContinuousClock>.Options, client: any WadialClient, store: any StateStore, clock: TestWallClock, start: Date) async {
+    static func runMinute(rules: RuleSet, options: Engine<ContinuousClock>.Options, client: any WadialClient, store: any StateStore, clock: ManualWallClock, start: Date) async {
         let engine = Engine(rules: rules, options: options, client: client, store: store, webhooks: HTTPWebhookSender(), clock: ContinuousClock(), now: { clock.now }, logger: quiet)
         await engine.reconcile()
         for second in stride(from: 0.0, through: 60, by: 10) {
@@ -112,7 +97,7 @@ struct EngineEndToEndTests {
 
     @Test func exactlyTheMatchingRequestersAreApprovedOnce() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
-        let clock = TestWallClock(start)
+        let clock = ManualWallClock(start)
         let world = Self.world(clock: clock, start: start)
         let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rulesText)])
         try await Self.withServer(world) { client in
@@ -133,7 +118,7 @@ struct EngineEndToEndTests {
     @Test func faultsChangeTimingNotTheOutcome() async throws {
         for seed in [UInt64(1), 2, 3] {
             let start = Date(timeIntervalSince1970: 1_790_000_000)
-            let clock = TestWallClock(start)
+            let clock = ManualWallClock(start)
             let world = Self.world(clock: clock, start: start)
             let faults = FaultInjector(rates: .init(errorRate: 0.15, throttleRate: 0.1, retryAfterSeconds: 0, dropRate: 0.1, malformedRate: 0.05,
                                                     latency: .milliseconds(2)), seed: seed)
@@ -157,7 +142,7 @@ struct EngineEndToEndTests {
     @Test func dryRunAndAuditModeSendNoWrite() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         for (text, dryRun) in [(Self.rulesText, true), (Self.rulesText.replacingOccurrences(of: "    groups: \"*\"", with: "    mode: audit\n    groups: \"*\""), false)] {
-            let clock = TestWallClock(start)
+            let clock = ManualWallClock(start)
             let world = Self.world(clock: clock, start: start)
             let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: text + "\n  - { id: rotate, groups: \"*\", mode: \(dryRun ? "enforce" : "audit"), trigger: { schedule: { every: 5s } }, then: [rotate_invite, { set_locked: true }] }\n")])
             let store = MemoryStateStore()
@@ -174,7 +159,7 @@ struct EngineEndToEndTests {
 
     @Test func openIntentsAreReconciledBeforeAnythingIsSentAgain() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
-        let clock = TestWallClock(start)
+        let clock = ManualWallClock(start)
         let world = Self.world(clock: clock, start: start)
         let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rulesText)])
         let store = MemoryStateStore()

@@ -1,23 +1,8 @@
 import Foundation
 import Sandbox
+import TestSupport
 import Testing
 import WadialAPI
-
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
-    func advance(_ seconds: TimeInterval) {
-        lock.lock()
-        current = current.addingTimeInterval(seconds)
-        lock.unlock()
-    }
-}
 
 struct WorldFileTests {
     static let text = """
@@ -40,7 +25,7 @@ struct WorldFileTests {
 
     @Test func worldFileSeedsTheWorldAndArrivalsFollowTheClock() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
-        let clock = ManualClock(start)
+        let clock = ManualWallClock(start)
         let file = try WorldFile.parse(Self.text, now: start)
         let world = file.world(clock: { clock.now })
         let client = SandboxClient(world: world)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import YAML
 
@@ -50,20 +51,5 @@ struct FuzzTests {
     @Test func hugeInputIsRefusedNotParsed() throws {
         let text = String(repeating: "- item\n", count: 1_300_000)  // about 9 MB
         #expect(throws: YAMLError.self) { try YAMLParser().parse(text, file: "big") }
-    }
-}
-
-/// SplitMix64: reproducible random input for the fuzz tests.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
