@@ -27,7 +27,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     private let client: any WadialClient
     private let store: any StateStore
     private let executor: Executor
-    private let fetcher: SnapshotFetcher
+    let fetcher: SnapshotFetcher
     private let clock: C
     private let now: @Sendable () -> Date
     private let logger: Logger
@@ -216,4 +216,14 @@ actor DisconnectedSessions {
     func insert(_ session: String) -> Bool { sessions.insert(session).inserted }
     /// True when it was there.
     func remove(_ session: String) -> Bool { sessions.remove(session) != nil }
+}
+
+extension Engine {
+    /// Why each rule would or would not act on one request, against live state.
+    public func explain(session: String, group: GroupJID, requester: UserJID, at date: Date) async throws -> Explanation {
+        let rules = await self.rules
+        let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
+        let state = try await loadState(for: snapshot)
+        return Explanation.explain(rules: rules, snapshot: snapshot, state: state, group: group, requester: requester, now: date)
+    }
 }

@@ -102,5 +102,14 @@ struct CrashRestartTests {
         #expect(Set(approvals.keys) == Self.expected)
         #expect(approvals.values.allSatisfy { $0 == 1 }, "\(approvals)")
         #expect(kills >= 12)
+
+        // The audit trail of the same state file names every approval.
+        let audit = try CommandLineTests.run(["audit", "--state", state, "--format", "json", "--since", "1h"])
+        #expect(audit.status == 0)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.output.utf8)) as? [[String: Any]])
+        let approved = entries.filter { $0["action"] as? String == "approve_requests" && $0["outcome"] as? String == "done" }
+            .flatMap { $0["targets"] as? [String] ?? [] }
+        #expect(Set(approved).isSubset(of: Self.expected))
+        #expect(!approved.isEmpty)
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Rules
+import WadialAPI
+
+/// Why each rule would or would not act on one pending request: `wadial-rules explain`.
+public struct Explanation: Sendable {
+    public struct RuleLine: Sendable {
+        public var rule: String
+        public var verdict: String
+        public var details: [String]
+    }
+
+    public var request: MembershipRequest?
+    public var number: String
+    public var lines: [RuleLine]
+    public var decision: String
+
+    public var text: String {
+        var out: [String] = []
+        out.append("requester: \(request?.jid.rawValue ?? "not pending")")
+        out.append("number:    \(number)")
+        for line in lines {
+            out.append("")
+            out.append("\(line.rule): \(line.verdict)")
+            out += line.details.map { "  " + $0 }
+        }
+        out.append("")
+        out.append("decision: \(decision)")
+        return out.joined(separator: "\n")
+    }
+
+    public static func explain(rules: RuleSet, snapshot: Snapshot, state: EngineState, group jid: GroupJID, requester: UserJID, now: Date) -> Explanation {
+        let evaluator = Evaluator(rules: rules)
+        guard let view = snapshot.view(jid) else {
+            return Explanation(request: nil, number: "-", lines: [], decision: "the group \(jid) is not in the session's group list, or no rule targets it")
+        }
+        let request = view.requests?.first { $0.jid == requester }
+        let context = ConditionContext(group: view.group, request: request, now: now)
+        var lines: [RuleLine] = []
+        for rule in rules.rules {
+            guard case .membershipRequests(let trigger) = rule.trigger else { continue }
+            guard evaluator.selects(rule.groups, view.group) else {
+                lines.append(RuleLine(rule: rule.id, verdict: "does not target this group", details: []))
+                continue
+            }
+            var details: [String] = []
+            var acts = rule.enabled
+            if !rule.enabled { details.append("enabled: false") }
+            guard let request else {
+                lines.append(RuleLine(rule: rule.id, verdict: "no such pending request", details: details))
+                continue
+            }
+            if let wait = trigger.pendingFor {
+                let waited = request.requestedAt.map { now.timeIntervalSince($0) }
+                let old = waited.map { $0 >= Double(wait.components.seconds) } ?? false
+                details.append("pending_for \(RuleDuration.format(wait)): waited \(waited.map { RuleDuration.format(.seconds(Int64(max($0, 0)))) } ?? "unknown (no request time)") -> \(old ? "yes" : "no")")
+                acts = acts && old
+            }
+            let acted = (state.acted[jid] ?? []).filter { $0.requester == requester && $0.requestedAt == request.requestKey }
+            if acted.contains(where: { $0.rule == rule.id }) {
+                details.append("already acted on this request")
+                acts = false
+            } else if let other = acted.first(where: \.decided) {
+                details.append("already decided by \(other.rule)")
+                acts = false
+            }
+            if let condition = rule.condition {
+                for (text, holds) in Self.explain(condition, context, depth: 0) {
+                    details.append("\(text) -> \(holds ? "holds" : "does not hold")")
+                }
+                acts = acts && context.holds(condition)
+            }
+            let what = rule.actions.map(\.kind.rawValue).joined(separator: ", ")
+            lines.append(RuleLine(rule: rule.id, verdict: acts ? "would act (\(what))\(rule.mode == .audit ? " in audit mode" : "")" : "would not act", details: details))
+        }
+        let plan = evaluator.evaluate(Snapshot(session: snapshot.session, takenAt: now, groups: [Snapshot.GroupView(group: view.group, requests: request.map { [$0] } ?? [])]),
+                                      state: state, now: now)
+        let decisions = plan.actions.filter { $0.mode == .enforce && ($0.step == .rule(.approveRequests) || $0.step == .rule(.rejectRequests)) }
+        let decision = request == nil
+            ? "none: \(requester) has no pending request in \(jid)"
+            : decisions.first.map { "\($0.name == "approve_requests" ? "approve" : "reject") by \($0.source) (priority, then rule order)" } ?? "none: the request stays pending"
+        return Explanation(request: request, number: context.numberDescription, lines: lines, decision: decision)
+    }
+
+    static func explain(_ condition: Condition, _ context: ConditionContext, depth: Int) -> [(String, Bool)] {
+        let indent = String(repeating: "  ", count: depth)
+        switch condition {
+        case .all(let parts):
+            return parts.flatMap { explain($0, context, depth: depth) }
+        case .any(let parts):
+            return [("\(indent)any of:", context.holds(condition))] + parts.flatMap { explain($0, context, depth: depth + 1) }
+        case .not(let inner):
+            return [("\(indent)not:", context.holds(condition))] + explain(inner, context, depth: depth + 1)
+        default:
+            return [("\(indent)\(name(condition)): \(context.explain(condition))", context.holds(condition))]
+        }
+    }
+
+    static func name(_ condition: Condition) -> String {
+        switch condition {
+        case .numberPrefix: "number_prefix"
+        case .notNumberPrefix: "not_number_prefix"
+        case .numberUnknown(let value): "number_unknown: \(value)"
+        case .numbersFile(let file): "numbers_file \(file.path)"
+        case .memberCount(let above, let below): "member_count" + (above.map { " above \($0)" } ?? "") + (below.map { " below \($0)" } ?? "")
+        case .time: "time window"
+        case .setting: "setting"
+        case .subject(let pattern): "subject /\(pattern)/"
+        case .any: "any"
+        case .all: "all"
+        case .not: "not"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Rules
+import State
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "What was done, and what audit-mode rules and policies would have done, from the state store."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "How far back: a duration like 24h or 7d.")
+    var since = "24h"
+
+    @Option(help: "Only this rule or policy id.")
+    var rule: String?
+
+    @Option(help: "Only this group JID.")
+    var group: String?
+
+    @Option(help: "The state file.")
+    var state = SQLiteStateStore.defaultPath
+
+    @Option(help: "text or json")
+    var format: Format = .text
+
+    func run() async throws {
+        guard let seconds = RuleDuration.seconds(since) else { throw ValidationError("--since takes a duration like 45m, 24h or 7d") }
+        guard FileManager.default.fileExists(atPath: state) else {
+            printError("error: no state file at \(state) (the engine has not run here, or pass --state)")
+            throw ExitCode(1)
+        }
+        let store = try SQLiteStateStore(path: state)
+        let entries = try await store.audit(since: Date().addingTimeInterval(-Double(seconds)), rule: rule, group: group)
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+        case .text:
+            let formatter = ISO8601DateFormatter()
+            let rows = entries.map { entry in
+                [formatter.string(from: entry.at), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
+                 entry.mode, entry.outcome, entry.detail]
+            }
+            print(Table.render(header: ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "MODE", "OUTCOME", "DETAIL"], rows: rows))
+            print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") since \(formatter.string(from: Date().addingTimeInterval(-Double(seconds))))")
+        }
+    }
+}
