@@ -59,6 +59,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `wadial-rules test`: rule tests against an in-memory world.
+        .target(
+            name: "RuleTesting",
+            dependencies: ["Engine", "Rules", "Sandbox", "State", "WadialAPI", "YAML", .product(name: "Logging", package: "swift-log")]
+        ),
         // The simulated WADial API: an in-memory world and an HTTP server that serves it.
         .target(
             name: "Sandbox",
@@ -80,6 +85,7 @@ let package = Package(
                 "Sandbox",
                 "State",
                 "Engine",
+                "RuleTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,6 +32,12 @@ public struct WorldFile: Sendable {
 
     public static let defaultSession = "sandbox"
 
+    public init(sessions: [SandboxWorld.SessionState], groups: [SandboxWorld.GroupState], arrivals: [SandboxWorld.Arrival]) {
+        self.sessions = sessions
+        self.groups = groups
+        self.arrivals = arrivals
+    }
+
     public func world(clock: @escaping @Sendable () -> Date = { Date() }) -> SandboxWorld {
         SandboxWorld(sessions: sessions, groups: groups, arrivals: arrivals, clock: clock)
     }
@@ -54,6 +60,15 @@ public struct WorldFile: Sendable {
         }
         var reader = Reader(source: source, now: now)
         let world = reader.world(root)
+        guard reader.diagnostics.isEmpty else { throw LoadError(diagnostics: reader.diagnostics) }
+        return world
+    }
+
+    /// A world from an already parsed node (the `world:` of a rule test file); problems are
+    /// reported against `source`.
+    public static func read(_ node: Node?, source: SourceText, now: Date) throws -> WorldFile {
+        var reader = Reader(source: source, now: now)
+        let world = reader.world(node)
         guard reader.diagnostics.isEmpty else { throw LoadError(diagnostics: reader.diagnostics) }
         return world
     }

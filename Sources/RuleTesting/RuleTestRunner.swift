@@ -1,0 +1,241 @@
+import Engine
+import Foundation
+import Logging
+import Rules
+import Sandbox
+import State
+import WadialAPI
+import YAML
+
+/// Runs rule test files (RULES.md, "Rule tests"): the real engine, evaluator, executor and state
+/// logic against an in-memory world and an in-memory store, with time moved by the test.
+///
+/// ```yaml
+/// rule_files: [../community.yaml]
+/// start: 2026-03-02T08:00:00Z
+/// environment: { WADIAL_SESSION_ID: demo }          # optional: what ${VAR} reads
+/// world: { groups: [...] }                           # as a sandbox world file
+/// steps:
+///   - expect: [{ rule: approve-vetted, action: approve_requests, group: 1203…@g.us, participants: [...] }]
+///   - advance: 72h
+///     add_requests: [{ group: 1203…@g.us, jid: 4477…@s.whatsapp.net, phone: "+44…" }]
+///     members: [{ group: 1203…@g.us, by: 25 }]
+///     expect: []
+/// ```
+///
+/// Each step applies its changes, moves the clock, runs one engine tick, and compares the
+/// actions of that tick with `expect` (an empty list means none; an unexpected action fails).
+public struct RuleTestRunner: Sendable {
+    public struct Outcome: Sendable {
+        public var file: String
+        public var passed: Bool
+        /// The report: `PASS file (3 steps)` or `FAIL file` with the failing step and its diff.
+        public var report: String
+    }
+
+    public struct ExpectedAction: Sendable, Hashable, Comparable, CustomStringConvertible {
+        public var rule: String
+        public var action: String
+        public var group: String
+        public var participants: [String]
+
+        public var description: String {
+            "{ rule: \(rule), action: \(action), group: \(group)" + (participants.isEmpty ? "" : ", participants: [\(participants.joined(separator: ", "))]") + " }"
+        }
+
+        public static func < (a: ExpectedAction, b: ExpectedAction) -> Bool { a.description < b.description }
+    }
+
+    struct Step {
+        var index: Int
+        var advance: TimeInterval = 0
+        var addRequests: [(GroupJID, SandboxWorld.PendingRequest)] = []
+        var memberChanges: [(GroupJID, Int)] = []
+        var expect: [ExpectedAction]?
+    }
+
+    struct TestFile {
+        var ruleFiles: [String]
+        var start: Date
+        var environment: [String: String]
+        var world: WorldFile
+        var steps: [Step]
+    }
+
+    public init() {}
+
+    public func run(path: String) async -> Outcome {
+        let test: TestFile
+        do {
+            test = try parse(path: path)
+        } catch {
+            return Outcome(file: path, passed: false, report: "FAIL \(path)\n\(error)")
+        }
+        let rules: RuleSet
+        do {
+            rules = try RuleLoader(environment: test.environment).load(paths: test.ruleFiles)
+        } catch {
+            return Outcome(file: path, passed: false, report: "FAIL \(path): the rule files do not load\n\(error.description)")
+        }
+        let clock = StepClock(test.start)
+        let world = test.world.world(clock: { clock.now })
+        let session = test.world.sessions.first?.id ?? WorldFile.defaultSession
+        var logger = Logger(label: "wadial.test")
+        logger.logLevel = .critical
+        let store = MemoryStateStore()
+        let engine = Engine(rules: rules, options: .init(sessions: [session]), client: SandboxClient(world: world), store: store,
+                            webhooks: NoWebhooks(), clock: ContinuousClock(), now: { clock.now }, logger: logger)
+        var elapsed: TimeInterval = 0
+        for step in test.steps {
+            elapsed += step.advance
+            clock.set(test.start.addingTimeInterval(elapsed))
+            for (group, request) in step.addRequests {
+                var request = request
+                request.requestedAt = clock.now
+                await world.addRequest(request, to: group)
+            }
+            for (group, delta) in step.memberChanges { await world.apply(.memberDelta(group, delta)) }
+            let report = await engine.tick(session: session, at: clock.now)
+            if let skipped = report.skipped {
+                return Outcome(file: path, passed: false, report: "FAIL \(path)\n  step \(step.index + 1): the tick did not run: \(skipped)")
+            }
+            guard let expected = step.expect else { continue }
+            let actual = Self.actions(report.execution?.entries ?? [])
+            if actual != expected.sorted() {
+                var lines = ["FAIL \(path)", "  step \(step.index + 1) (at +\(RuleDuration.format(.seconds(Int64(elapsed))))): actions differ"]
+                for missing in expected.sorted() where !actual.contains(missing) { lines.append("  - expected \(missing)") }
+                for extra in actual where !expected.contains(extra) { lines.append("  + actual   \(extra)") }
+                return Outcome(file: path, passed: false, report: lines.joined(separator: "\n"))
+            }
+        }
+        return Outcome(file: path, passed: true, report: "PASS \(path) (\(test.steps.count) step\(test.steps.count == 1 ? "" : "s"))")
+    }
+
+    /// The actions of one tick, one per rule, action and group, with their targets merged.
+    static func actions(_ entries: [AuditEntry]) -> [ExpectedAction] {
+        var merged: [String: ExpectedAction] = [:]
+        for entry in entries where ["done", "would", "failed", "unknown"].contains(entry.outcome) {
+            let key = "\(entry.rule)|\(entry.action)|\(entry.group)"
+            var action = merged[key] ?? ExpectedAction(rule: entry.rule, action: entry.action, group: entry.group, participants: [])
+            action.participants = (action.participants + entry.targets).sorted()
+            merged[key] = action
+        }
+        return merged.values.sorted()
+    }
+
+    struct ParseError: Error, CustomStringConvertible {
+        let diagnostics: [Diagnostic]
+        var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    }
+
+    func parse(path: String) throws -> TestFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ParseError(diagnostics: [Diagnostic(file: path, mark: nil, message: "cannot read the test file")])
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let source = SourceText(name: path, text: text)
+        let root: Node?
+        do {
+            root = try YAMLParser().parse(text, file: path)
+        } catch {
+            throw ParseError(diagnostics: [error.diagnostic])
+        }
+        var problems: [Diagnostic] = []
+        func fail(_ node: Node?, _ message: String) { problems.append(source.diagnostic(at: node?.mark ?? Mark(line: 1, column: 1), message)) }
+        guard let top = root?.mapping else { throw ParseError(diagnostics: [source.diagnostic(at: Mark(line: 1, column: 1), "a rule test file is a mapping with rule_files, start, world and steps")]) }
+        let known = ["rule_files", "start", "environment", "world", "steps"]
+        for pair in top.pairs where !known.contains(pair.key.scalar?.string ?? "") {
+            fail(pair.key, "unknown key \"\(pair.key.scalar?.string ?? "?")\"; expected one of \(known.joined(separator: ", "))")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        var ruleFiles: [String] = []
+        if let items = top["rule_files"]?.sequence?.items, !items.isEmpty {
+            for item in items {
+                guard let file = item.scalar?.string else { fail(item, "expected a path"); continue }
+                ruleFiles.append(file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file))
+            }
+        } else {
+            fail(top["rule_files"] ?? root, "rule_files must list the rule files to test")
+        }
+        var start = Date(timeIntervalSince1970: 0)
+        if let node = top["start"], let text = node.scalar?.string, let date = ISO8601DateFormatter().date(from: text) {
+            start = date
+        } else {
+            fail(top["start"] ?? root, "start must be an ISO 8601 time like 2026-03-02T08:00:00Z")
+        }
+        var environment: [String: String] = [:]
+        for pair in top["environment"]?.mapping?.pairs ?? [] {
+            if let key = pair.key.scalar?.string, let value = pair.value.scalar?.string { environment[key] = value }
+        }
+        var world = WorldFile(sessions: [], groups: [], arrivals: [])
+        do {
+            world = try WorldFile.read(top["world"], source: source, now: start)
+        } catch let error as WorldFile.LoadError {
+            problems += error.diagnostics
+        } catch {
+            fail(top["world"], "the world cannot be read: \(error)")
+        }
+        var steps: [Step] = []
+        for (index, node) in (top["steps"]?.sequence?.items ?? []).enumerated() {
+            guard let mapping = node.mapping else { fail(node, "a step is a mapping"); continue }
+            var step = Step(index: index)
+            let stepKeys = ["advance", "add_requests", "members", "expect"]
+            for pair in mapping.pairs where !stepKeys.contains(pair.key.scalar?.string ?? "") {
+                fail(pair.key, "unknown key \"\(pair.key.scalar?.string ?? "?")\" in a step; expected one of \(stepKeys.joined(separator: ", "))")
+            }
+            if let node = mapping["advance"] {
+                if let seconds = node.scalar.flatMap({ RuleDuration.seconds($0.string) }) { step.advance = TimeInterval(seconds) } else { fail(node, "advance takes a duration like 10m or 72h") }
+            }
+            for item in mapping["add_requests"]?.sequence?.items ?? [] {
+                guard let group = item.mapping?["group"]?.scalar.flatMap({ GroupJID($0.string) }),
+                      let jid = item.mapping?["jid"]?.scalar.flatMap({ UserJID($0.string) })
+                else { fail(item, "add_requests entries need a group JID and a requester jid"); continue }
+                step.addRequests.append((group, .init(jid: jid, phoneField: item.mapping?["phone"]?.scalar?.string, requestedAt: start)))
+            }
+            for item in mapping["members"]?.sequence?.items ?? [] {
+                guard let group = item.mapping?["group"]?.scalar.flatMap({ GroupJID($0.string) }),
+                      case .int(let delta)? = item.mapping?["by"]?.scalar?.value
+                else { fail(item, "members entries need a group JID and by: N (negative to leave)"); continue }
+                step.memberChanges.append((group, delta))
+            }
+            if let node = mapping["expect"] {
+                guard let items = node.sequence?.items else { fail(node, "expect takes a list of actions (empty: none)"); continue }
+                var expected: [ExpectedAction] = []
+                for item in items {
+                    guard let fields = item.mapping, let rule = fields["rule"]?.scalar?.string, let action = fields["action"]?.scalar?.string,
+                          let group = fields["group"]?.scalar?.string
+                    else { fail(item, "an expected action needs rule, action and group"); continue }
+                    let participants = (fields["participants"]?.sequence?.items ?? []).compactMap { $0.scalar?.string }.sorted()
+                    expected.append(ExpectedAction(rule: rule, action: action, group: group, participants: participants))
+                }
+                step.expect = expected
+            }
+            steps.append(step)
+        }
+        if steps.isEmpty { fail(top["steps"] ?? root, "steps must list at least one step") }
+        guard problems.isEmpty else { throw ParseError(diagnostics: problems) }
+        return TestFile(ruleFiles: ruleFiles, start: start, environment: environment, world: world, steps: steps)
+    }
+}
+
+/// Rule tests make no network calls: webhooks are answered 200 and not sent.
+struct NoWebhooks: WebhookSender {
+    func post(url: String, body: String, headers: [String: String]) async throws -> Int { 200 }
+}
+
+final class StepClock: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+    func set(_ date: Date) {
+        lock.lock()
+        current = date
+        lock.unlock()
+    }
+}
