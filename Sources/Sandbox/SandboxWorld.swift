@@ -222,11 +222,16 @@ public actor SandboxWorld {
         guard let subject = body["subject"]?.string, !subject.isEmpty else { throw .badRequest("subject is required") }
         let participants = try userJIDs(body["participants"])
         var number = 120_363_900_000_000_000 + groups.count
-        while groups[GroupJID("\(number)@g.us")!] != nil { number += 1 }
-        let jid = GroupJID("\(number)@g.us")!
+        var candidate = GroupJID("\(number)@g.us")
+        while let taken = candidate, groups[taken] != nil {
+            number += 1
+            candidate = GroupJID("\(number)@g.us")
+        }
+        guard let jid = candidate else { throw SandboxError(500, "INTERNAL", "no group id left") }
         let members = [Participant(jid: me, role: .superadmin)] + participants.filter { $0 != me }.map { Participant(jid: $0) }
-        groups[jid] = GroupState(jid: jid, subject: subject, description: body["description"]?.string, members: members)
-        return json(groups[jid]!, style: style, withParticipants: true)
+        let group = GroupState(jid: jid, subject: subject, description: body["description"]?.string, members: members)
+        groups[jid] = group
+        return json(group, style: style, withParticipants: true)
     }
 
     public func updateProfile(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
