@@ -32,6 +32,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let disconnected = DisconnectedSessions()
+    private let healthState = HealthState()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -110,6 +111,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 if await disconnected.insert(session) {
                     logger.warning("session not connected; skipping ticks until it is", metadata: ["session": "\(session)", "state": "\(status.connectionState ?? "?")"])
                 }
+                await healthState.failed("session \(session) is not connected")
                 return TickReport(skipped: "session \(session) is not connected")
             }
             if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
@@ -119,10 +121,23 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             for change in plan.stateChanges {
                 try await store.setValue(change.value, for: Self.stateKey(change.kind, change.key))
             }
+            for view in snapshot.groups {
+                if let requests = view.requests {
+                    Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
+                }
+            }
+            for rule in Set(plan.actions.filter { !$0.isPolicy }.map(\.source)) {
+                Counter(label: "wadial_rule_fires_total", dimensions: [("rule", rule)]).increment()
+            }
             let execution = await executor.execute(plan, session: session, now: now)
+            if let open = try? await store.openIntents() {
+                Gauge(label: "wadial_journal_open_intents").record(open.count)
+            }
+            await healthState.succeeded(at: now())
             return TickReport(plan: plan, execution: execution)
         } catch {
             logger.warning("tick failed", metadata: ["session": "\(session)", "error": "\(error)"])
+            await healthState.failed("\(error)")
             return TickReport(skipped: "\(error)")
         }
     }
@@ -201,6 +216,35 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                                                      targets: intent.targets, mode: "enforce", outcome: "reconciled", detail: outcome)])
             logger.info("reconciled an open write", metadata: ["operation": "\(intent.operation)", "outcome": "\(outcome)"])
         }
+    }
+}
+
+extension Engine {
+    /// Healthy while the last tick succeeded within three poll intervals; otherwise why not.
+    public func health(at date: Date) async -> (healthy: Bool, reason: String) {
+        let poll = Double((await rules).settings.pollInterval.components.seconds)
+        return await healthState.check(at: date, within: 3 * poll)
+    }
+}
+
+actor HealthState {
+    private var lastSuccess: Date?
+    private var lastFailure: String?
+
+    func succeeded(at date: Date) {
+        lastSuccess = date
+        lastFailure = nil
+    }
+
+    func failed(_ reason: String) {
+        lastFailure = reason
+    }
+
+    func check(at date: Date, within limit: TimeInterval) -> (healthy: Bool, reason: String) {
+        guard let lastSuccess else { return (false, lastFailure.map { "no successful tick yet: \($0)" } ?? "no tick yet") }
+        let age = date.timeIntervalSince(lastSuccess)
+        if age <= limit { return (true, "last tick \(Int(age))s ago") }
+        return (false, "last successful tick \(Int(age))s ago" + (lastFailure.map { "; last error: \($0)" } ?? ""))
     }
 }
 

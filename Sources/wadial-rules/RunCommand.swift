@@ -7,6 +7,7 @@ import Sandbox
 import ServiceLifecycle
 import State
 import WadialAPI
+import Prometheus
 
 struct RuleOptions: ParsableArguments {
     @Option(help: "Rule file or folder.")
@@ -51,13 +52,46 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Flag(help: "Reload the rules when a rule file changes (SIGHUP always reloads).")
+    var watch = false
+
+    @Option(help: "Serve Prometheus metrics at /metrics and health at /healthz on HOST:PORT (e.g. 127.0.0.1:9464).")
+    var metrics: String?
+
+    func validate() throws {
+        if let metrics, MetricsServer.parse(metrics) == nil { throw ValidationError("--metrics takes HOST:PORT, like 127.0.0.1:9464") }
+    }
+
+    /// The services that run beside the engine: the rule reloader, and metrics when asked for.
+    func companions(
+        for engine: Engine<ContinuousClock>, environment: [String: String], registry: PrometheusCollectorRegistry?, logger: Logger
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let paths = [ruleOptions.rules]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: RuleReloader(engine: engine, load: { () throws(RuleLoadError) -> RuleSet in
+                try RuleLoader(environment: environment).load(paths: paths)
+            }, watch: watch ? paths : nil, logger: logger)),
+        ]
+        if let metrics, let (host, port) = MetricsServer.parse(metrics), let registry {
+            services.append(.init(service: MetricsServer.application(host: host, port: port, registry: registry, logger: logger) {
+                await engine.health(at: Date())
+            }))
+        }
+        return services
+    }
+
     func run() async throws {
+        logFormat.bootstrap(level: logLevel)
+        let registry = metrics != nil ? MetricsServer.bootstrap() : nil
         var logger = Logger(label: "wadial")
         logger.logLevel = logLevel
         _ = try ruleOptions.load()  // fail fast, with every error, before anything starts
         let store: any StateStore = dryRun ? MemoryStateStore() : try SQLiteStateStore(path: sandbox ? sandboxStatePath : state)
         if sandbox {
-            try await runWithSandbox(store: store, logger: logger)
+            try await runWithSandbox(store: store, registry: registry, logger: logger)
             return
         }
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
@@ -71,7 +105,8 @@ struct RunCommand: AsyncParsableCommand {
         let engine = Engine(rules: rules, options: .init(sessions: sessions, dryRun: dryRun, once: once), client: client, store: store,
                             clock: ContinuousClock(), logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
+                + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let outcome = await Result(catching: { try await group.run() })
         try await client.shutdown()
@@ -90,7 +125,7 @@ struct RunCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func runWithSandbox(store: any StateStore, logger: Logger) async throws {
+    private func runWithSandbox(store: any StateStore, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
         let file = DemoWorld.file()
         let key = "sandbox-key"
         let server = SandboxServer(world: file.world(), apiKey: key)
@@ -98,7 +133,7 @@ struct RunCommand: AsyncParsableCommand {
         quiet.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application(port: 0, logger: quiet) { continuation.yield($0) }
-        let engine = SandboxedEngine(ports: ports, key: key, command: self, store: store, logger: logger)
+        let engine = SandboxedEngine(ports: ports, key: key, command: self, store: store, registry: registry, logger: logger)
         // When the engine ends (--once), the sandbox shuts down gracefully with it.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -112,6 +147,7 @@ struct RunCommand: AsyncParsableCommand {
         let key: String
         let command: RunCommand
         let store: any StateStore
+        let registry: PrometheusCollectorRegistry?
         let logger: Logger
 
         func run() async throws {
@@ -126,7 +162,16 @@ struct RunCommand: AsyncParsableCommand {
             let client = HTTPWadialClient(configuration: command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger)
             let engine = Engine(rules: rules, options: .init(sessions: [DemoWorld.session], dryRun: command.dryRun, once: command.once),
                                 client: client, store: store, clock: ContinuousClock(), logger: logger)
-            let outcome = await Result(catching: { try await engine.run() })
+            let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
+            let outcome = await Result(catching: {
+                // The engine first: when it ends (--once), the reloader and metrics end with it.
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    let inner = ServiceGroup(configuration: .init(
+                        services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)] + companions, logger: logger))
+                    tasks.addTask { try await inner.run() }
+                    try await tasks.waitForAll()
+                }
+            })
             try await client.shutdown()
             try outcome.get()
         }
@@ -134,6 +179,7 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 extension Result where Failure == any Error {
     /// The outcome of an async throwing body, so that cleanup runs either way.
