@@ -39,6 +39,33 @@ struct CommandLineTests {
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
+    /// Starts `wadial-rules sandbox` on a free port with a world file; returns the process and the
+    /// base URL it printed. The caller terminates it.
+    static func startSandbox(world: URL, key: String) throws -> (Process, String) {
+        let sandbox = Process()
+        sandbox.executableURL = try executable()
+        sandbox.arguments = ["sandbox", "--port", "0", "--world", world.path, "--key", key]
+        let output = Pipe()
+        sandbox.standardOutput = output
+        sandbox.standardError = output
+        try sandbox.run()
+        var banner = ""
+        while !banner.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let url = banner.split(separator: " ").first(where: { $0.hasPrefix("http://127.0.0.1:") }).map(String.init) else {
+            sandbox.terminate()
+            throw SandboxDidNotStart(output: banner)
+        }
+        return (sandbox, url)
+    }
+
+    struct SandboxDidNotStart: Error {
+        let output: String
+    }
+
     @Test func checkTheExampleRules() throws {
         let outcome = try Self.run(["check", "rules"])
         #expect(outcome.status == 0)

@@ -51,20 +51,8 @@ struct CrashRestartTests {
         try Self.rules.write(to: folder.appendingPathComponent("rules/r.yaml"), atomically: true, encoding: .utf8)
         let state = folder.appendingPathComponent("state.sqlite").path
 
-        let sandbox = Process()
-        sandbox.executableURL = try CommandLineTests.executable()
-        sandbox.arguments = ["sandbox", "--port", "0", "--world", folder.appendingPathComponent("world.yaml").path, "--key", "k"]
-        let output = Pipe()
-        sandbox.standardOutput = output
-        try sandbox.run()
+        let (sandbox, url) = try CommandLineTests.startSandbox(world: folder.appendingPathComponent("world.yaml"), key: "k")
         defer { if sandbox.isRunning { sandbox.terminate() } }
-        var banner = ""
-        while !banner.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
         let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "k", "PATH": "/usr/bin:/bin"]
 
         var generator = SystemRandomNumberGenerator()

@@ -28,15 +28,8 @@ struct MetricsHealthTests {
               - { id: vet, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests] }
             """.write(to: folder.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
 
-        let sandbox = Process()
-        sandbox.executableURL = try CommandLineTests.executable()
-        sandbox.arguments = ["sandbox", "--port", "0", "--world", folder.appendingPathComponent("world.yaml").path, "--key", "k"]
-        let sandboxOutput = Pipe()
-        sandbox.standardOutput = sandboxOutput
-        try sandbox.run()
+        let (sandbox, api) = try CommandLineTests.startSandbox(world: folder.appendingPathComponent("world.yaml"), key: "k")
         defer { if sandbox.isRunning { sandbox.terminate() } }
-        let banner = String(decoding: sandboxOutput.fileHandleForReading.availableData, as: UTF8.self)
-        let api = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
 
         let engine = Process()
         engine.executableURL = try CommandLineTests.executable()

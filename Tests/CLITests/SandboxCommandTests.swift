@@ -21,24 +21,8 @@ struct SandboxCommandTests {
         let worldFile = folder.appendingPathComponent("world.yaml")
         try Self.world.write(to: worldFile, atomically: true, encoding: .utf8)
 
-        let sandbox = Process()
-        sandbox.executableURL = try CommandLineTests.executable()
-        sandbox.arguments = ["sandbox", "--port", "0", "--world", worldFile.path, "--key", "ops-key"]
-        let output = Pipe()
-        sandbox.standardOutput = output
-        sandbox.standardError = output
-        try sandbox.run()
+        let (sandbox, url) = try CommandLineTests.startSandbox(world: worldFile, key: "ops-key")
         defer { if sandbox.isRunning { sandbox.terminate() } }
-
-        // The first line names the URL.
-        var banner = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !banner.contains("\n"), Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            banner += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = try #require(banner.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
         let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "ops-key", "WADIAL_SESSION_ID": "ops"]
 
         // plan: what would be done, as a table, with no write and no state file.
