@@ -61,16 +61,19 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     public func run() async throws {
         if !options.dryRun { await reconcile() }
         while true {
+            let startedAt = clock.now
             let started = now()
             for session in options.sessions {
                 guard !Task.isShuttingDownGracefully else { return }
                 _ = await tick(session: session, at: started)
             }
             if options.once || Task.isShuttingDownGracefully || Task.isCancelled { return }
-            let wait = await nextWake(after: now())
+            // The next wake counts from the tick's start, so ticks do not drift by their own
+            // duration, and a deadline that passed during the tick is met at once.
+            let deadline = startedAt.advanced(by: await nextWake(after: started))
             // Only the sleep is cut short by shutdown; a tick in progress finishes its write.
             try? await cancelWhenGracefulShutdown {
-                try await self.clock.sleep(for: wait)
+                try await self.clock.sleep(until: deadline, tolerance: nil)
             }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
         }

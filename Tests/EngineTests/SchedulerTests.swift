@@ -18,13 +18,15 @@ struct SchedulerTests {
           - { id: rotate, groups: "*", trigger: { schedule: { every: 45s } }, then: [rotate_invite] }
         """
 
-    /// Waits (without sleeping on a timer) until `condition` holds, at most a few thousand yields.
+    /// Waits for the engine's task to catch up (it runs concurrently): checks `condition` between
+    /// short pauses, for at most 10 s of real time. The engine's time is the test clock's.
     static func eventually(_ condition: () async -> Bool) async -> Bool {
-        for _ in 0..<20_000 {
+        let limit = ContinuousClock.now.advanced(by: .seconds(10))
+        while ContinuousClock.now < limit {
             if await condition() { return true }
-            await Task.yield()
+            try? await Task.sleep(for: .milliseconds(2))
         }
-        return false
+        return await condition()
     }
 
     @Test func sleepsUntilTheEarlierOfPollAndScheduleTime() async throws {
