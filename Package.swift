@@ -112,7 +112,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI", "TestSupport"]),
+        // The fixtures are read from their paths, not built.
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StateTests", dependencies: ["State", "WadialAPI"]),
         .testTarget(
             name: "EngineTests",
