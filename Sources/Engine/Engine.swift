@@ -122,7 +122,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             let state = try await loadState(for: snapshot)
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
             for change in plan.stateChanges {
-                try await store.setValue(change.value, for: Self.stateKey(change.kind, change.key))
+                try await store.setValue(change.value, for: change.key)
             }
             for view in snapshot.groups {
                 if let requests = view.requests {
@@ -162,25 +162,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decided: $0.decision != .none)
             }
         }
-        func flatten(_ values: [StateKey: String]) -> [String: String] {
-            Dictionary(values.compactMap { key, value in
-                GroupJID(key.group).map { (EngineState.key(key.rule, $0, key.sub), value) }
-            }, uniquingKeysWith: { $1 })
+        for kind in StateKind.allCases {
+            state.values.merge(try await store.values(kind)) { $1 }
         }
-        state.thresholds = flatten(try await store.values(.threshold))
-        state.scheduleRuns = flatten(try await store.values(.scheduleRun))
-        state.drift = flatten(try await store.values(.drift))
         return state
-    }
-
-    static func stateKey(_ kind: StateChangeKind, _ key: String) -> StateKey {
-        let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        let stateKind: StateKind = switch kind {
-        case .threshold: .threshold
-        case .scheduleRun: .scheduleRun
-        case .drift: .drift
-        }
-        return StateKey(stateKind, rule: parts.first ?? "", group: parts.count > 1 ? parts[1] : "", sub: parts.count > 2 ? parts[2] : "")
     }
 
     /// Writes left open by a crash are checked against live state before anything is sent again:

@@ -1,5 +1,6 @@
 import Foundation
 import Rules
+import State
 import WadialAPI
 
 /// The rules engine's decision function: (rule set, snapshot, state, now) -> plan.
@@ -38,24 +39,24 @@ public struct Evaluator: Sendable {
             case .memberCount(let trigger):
                 for view in snapshot.groups where selects(rule.groups, view.group) {
                     guard let count = view.group.size else { continue }
-                    let key = EngineState.key(rule.id, view.group.jid)
-                    let previous = state.thresholds[key].flatMap(ThresholdPhase.init(stored:))
+                    let key = StateKey(.threshold, rule: rule.id, group: view.group.jid.rawValue)
+                    let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
-                    if phase != previous { plan.stateChanges.append((.threshold, key, phase.stored)) }
+                    if phase != previous { plan.stateChanges.append((key, phase.stored)) }
                     guard fires, conditionHolds(rule, view.group, nil, now) else { continue }
                     let direction = if case .above(let value) = trigger.threshold { "above \(value)" } else { "below \(rule.thresholdValue)" }
                     add(rule, order, view.group, [], reason: "member count \(count) \(direction)", into: &plan)
                 }
             case .schedule(let trigger):
                 for view in snapshot.groups where selects(rule.groups, view.group) {
-                    let key = EngineState.key(rule.id, view.group.jid)
-                    guard let lastText = state.scheduleRuns[key], let last = Double(lastText).map(Date.init(timeIntervalSince1970:)) else {
+                    let key = StateKey(.scheduleRun, rule: rule.id, group: view.group.jid.rawValue)
+                    guard let lastText = state.values[key], let last = Double(lastText).map(Date.init(timeIntervalSince1970:)) else {
                         // First sight: the schedule starts counting now.
-                        plan.stateChanges.append((.scheduleRun, key, String(now.timeIntervalSince1970)))
+                        plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                         continue
                     }
                     guard let due = ScheduleClock.latestDue(after: last, until: now, trigger) else { continue }
-                    plan.stateChanges.append((.scheduleRun, key, String(now.timeIntervalSince1970)))
+                    plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
                     guard conditionHolds(rule, view.group, nil, now) else { continue }
@@ -149,10 +150,10 @@ public struct Evaluator: Sendable {
             for view in snapshot.groups where selects(policy.groups, view.group) {
                 var changes = 0
                 for difference in DesiredSettings.differences(view.group.settings, policy.ensure) {
-                    let key = EngineState.key(policy.id, view.group.jid, difference.key)
+                    let key = StateKey(.drift, rule: policy.id, group: view.group.jid.rawValue, sub: difference.key)
                     guard let current = difference.current else { continue }
                     guard difference.differs else {
-                        if state.drift[key] != nil { plan.stateChanges.append((.drift, key, nil)) }
+                        if state.values[key] != nil { plan.stateChanges.append((key, nil)) }
                         continue
                     }
                     let reason = "\(difference.key) is \(current), policy wants \(difference.desired)"
@@ -164,8 +165,8 @@ public struct Evaluator: Sendable {
                             source: policy.id, isPolicy: true, mode: .enforce, order: base + offset, index: changes - 1, group: view.group,
                             step: .setting(difference.change), requests: [], reason: reason))
                     case .audit:
-                        guard state.drift[key] != current else { continue }
-                        plan.stateChanges.append((.drift, key, current))
+                        guard state.values[key] != current else { continue }
+                        plan.stateChanges.append((key, current))
                         plan.notes.append(PlannedNote(source: policy.id, group: view.group.jid, action: difference.change.actionName, detail: reason))
                     }
                 }

@@ -1,20 +1,17 @@
 import Foundation
 import Rules
+import State
 import WadialAPI
 
 /// What one evaluation decided: actions to take, and state to remember.
 public struct Plan: Sendable {
     public var actions: [PlannedAction] = []
     /// Keyed state to write (nil removes): thresholds, schedule runs, reported drift.
-    public var stateChanges: [(kind: StateChangeKind, key: String, value: String?)] = []
+    public var stateChanges: [(key: StateKey, value: String?)] = []
     /// Notes for the audit trail that are not actions (drift seen by audit-mode policies).
     public var notes: [PlannedNote] = []
 
     public init() {}
-}
-
-public enum StateChangeKind: String, Sendable {
-    case threshold, scheduleRun, drift
 }
 
 public struct PlannedNote: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import State
 import WadialAPI
 
 /// What one tick knows of one session's groups: fetched once and shared by every rule.
@@ -32,20 +33,12 @@ public struct Snapshot: Sendable {
 public struct EngineState: Sendable {
     /// What rules did with the requests now pending, per group.
     public var acted: [GroupJID: [ActedRequestRecord]]
-    public var thresholds: [String: String]
-    public var scheduleRuns: [String: String]
-    public var drift: [String: String]
+    /// Per-rule, per-group state as the store keeps it: threshold phases, schedule runs, drift.
+    public var values: [StateKey: String]
 
-    public init(acted: [GroupJID: [ActedRequestRecord]] = [:], thresholds: [String: String] = [:], scheduleRuns: [String: String] = [:], drift: [String: String] = [:]) {
+    public init(acted: [GroupJID: [ActedRequestRecord]] = [:], values: [StateKey: String] = [:]) {
         self.acted = acted
-        self.thresholds = thresholds
-        self.scheduleRuns = scheduleRuns
-        self.drift = drift
-    }
-
-    /// The key of per-rule, per-group state: `rule|group|sub`.
-    public static func key(_ rule: String, _ group: GroupJID, _ sub: String = "") -> String {
-        "\(rule)|\(group.rawValue)|\(sub)"
+        self.values = values
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Rules
+import State
 import Testing
 import WadialAPI
 @testable import Engine
@@ -157,9 +158,9 @@ struct EvaluatorTests {
         var fired: [TimeInterval] = []
         for (offset, count) in steps {
             var state = EngineState()
-            if let phase { state.thresholds[EngineState.key("full", g1)] = phase }
+            if let phase { state.values[StateKey(.threshold, rule: "full", group: g1.rawValue)] = phase }
             let plan = Evaluator(rules: rules).evaluate(snapshot([(g1, count, nil)]), state: state, now: t0.addingTimeInterval(offset))
-            for change in plan.stateChanges where change.kind == .threshold { phase = change.value }
+            for change in plan.stateChanges where change.key.kind == .threshold { phase = change.value }
             if !plan.actions.isEmpty { fired.append(offset) }
         }
         return (fired, phase)
@@ -215,9 +216,9 @@ struct EvaluatorTests {
 
     private func scheduleRun(_ rules: RuleSet, last: Date?, now: Date) -> (fires: Int, stored: String?) {
         var state = EngineState()
-        if let last { state.scheduleRuns[EngineState.key("rotate", g1)] = String(last.timeIntervalSince1970) }
+        if let last { state.values[StateKey(.scheduleRun, rule: "rotate", group: g1.rawValue)] = String(last.timeIntervalSince1970) }
         let plan = Evaluator(rules: rules).evaluate(snapshot([(g1, 10, nil)]), state: state, now: now)
-        return (plan.actions.count, plan.stateChanges.first { $0.kind == .scheduleRun }?.value ?? nil)
+        return (plan.actions.count, plan.stateChanges.first { $0.key.kind == .scheduleRun }?.value ?? nil)
     }
 
     @Test func scheduleFirstSightStartsCountingWithoutFiring() throws {
@@ -268,7 +269,7 @@ struct EvaluatorTests {
         #expect(first.notes.map(\.detail) == ["locked is false, policy wants true"])
         // Reported once per drift.
         var state = EngineState()
-        state.drift[EngineState.key("base", g1, "locked")] = "false"
+        state.values[StateKey(.drift, rule: "base", group: g1.rawValue, sub: "locked")] = "false"
         #expect(Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: settings), state: state, now: t0).notes.isEmpty)
         // Drift gone: the record is cleared.
         let fixed = Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: GroupSettings(locked: true)), state: state, now: t0)

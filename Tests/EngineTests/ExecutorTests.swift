@@ -39,7 +39,7 @@ struct ExecutorTests {
         let client = SandboxClient(world: world)
         let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
         var state = EngineState()
-        state.scheduleRuns[EngineState.key("all", g1)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
+        state.values[StateKey(.scheduleRun, rule: "all", group: g1.rawValue)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
         let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: t0)
         let report = await Executor(client: client, store: store, webhooks: webhooks, logger: quiet).execute(plan, session: "s", now: { t0 })
         return (world, store, report)
