@@ -27,7 +27,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     private let client: any WadialClient
     private let store: any StateStore
     private let executor: Executor
-    let fetcher: SnapshotFetcher
+    private let fetcher: SnapshotFetcher
     private let clock: C
     private let now: @Sendable () -> Date
     private let logger: Logger
@@ -118,8 +118,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 return TickReport(skipped: "session \(session) is not connected")
             }
             if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
-            let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
-            let state = try await loadState(for: snapshot)
+            let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
             for change in plan.stateChanges {
                 try await store.setValue(change.value, for: change.key)
@@ -148,9 +147,14 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     /// Evaluates without executing: what `plan` shows.
     public func plan(session: String, at date: Date) async throws -> (Snapshot, Plan) {
         let rules = await rulesBox.rules
-        let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
-        let state = try await loadState(for: snapshot)
+        let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
         return (snapshot, Evaluator(rules: rules).evaluate(snapshot, state: state, now: date))
+    }
+
+    /// What one evaluation reads: the session's snapshot and the remembered state it needs.
+    func observe(session: String, rules: RuleSet, at date: Date) async throws -> (Snapshot, EngineState) {
+        let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
+        return (snapshot, try await loadState(for: snapshot))
     }
 
     func loadState(for snapshot: Snapshot) async throws -> EngineState {
@@ -254,8 +258,7 @@ extension Engine {
     /// Why each rule would or would not act on one request, against live state.
     public func explain(session: String, group: GroupJID, requester: UserJID, at date: Date) async throws -> Explanation {
         let rules = await self.rules
-        let snapshot = try await fetcher.snapshot(session: session, rules: rules, now: date)
-        let state = try await loadState(for: snapshot)
+        let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
         return Explanation.explain(rules: rules, snapshot: snapshot, state: state, group: group, requester: requester, now: date)
     }
 }

@@ -44,7 +44,10 @@ public struct Evaluator: Sendable {
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
                     guard fires, conditionHolds(rule, view.group, nil, now) else { continue }
-                    let direction = if case .above(let value) = trigger.threshold { "above \(value)" } else { "below \(rule.thresholdValue)" }
+                    let direction = switch trigger.threshold {
+                    case .above(let value): "above \(value)"
+                    case .below(let value): "below \(value)"
+                    }
                     add(rule, order, view.group, [], reason: "member count \(count) \(direction)", into: &plan)
                 }
             case .schedule(let trigger):
@@ -192,10 +195,4 @@ extension Rule {
         actions.contains { $0 == .approveRequests || $0 == .rejectRequests }
     }
 
-    var thresholdValue: Int {
-        guard case .memberCount(let trigger) = trigger else { return 0 }
-        switch trigger.threshold {
-        case .above(let value), .below(let value): return value
-        }
-    }
 }

@@ -42,7 +42,7 @@ struct ExplainCommand: AsyncParsableCommand {
         var logger = Logger(label: "wadial")
         logger.logLevel = .error
         let client = HTTPWadialClient(configuration: configuration, logger: logger)
-        let store: any StateStore = FileManager.default.fileExists(atPath: state) ? try SQLiteStateStore(path: state) : MemoryStateStore()
+        let store = try existingState(at: state)
         let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
         let result = await Result(catching: { try await engine.explain(session: session, group: groupJID, requester: requester, at: date) })
         try await client.shutdown()

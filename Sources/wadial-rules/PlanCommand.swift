@@ -32,8 +32,7 @@ struct PlanCommand: AsyncParsableCommand {
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
         let client = HTTPWadialClient(configuration: configuration, logger: logger)
-        // A copy of the state in memory: plan never writes the file.
-        let store: any StateStore = FileManager.default.fileExists(atPath: state) ? try SQLiteStateStore(path: state) : MemoryStateStore()
+        let store = try existingState(at: state)
         let sessions = rules.sessions ?? configuration.sessionID.map { [$0] } ?? []
         var rows: [[String]] = []
         do {
@@ -57,6 +56,12 @@ struct PlanCommand: AsyncParsableCommand {
         print(Table.render(header: ["RULE", "GROUP", "ACTION", "TARGETS", "WHY"], rows: rows))
         print(rows.isEmpty ? "nothing to do" : "\(rows.count) action\(rows.count == 1 ? "" : "s") would be taken")
     }
+}
+
+/// The state file for reading, or an empty memory store when there is none: `plan` and
+/// `explain` never create a state file.
+func existingState(at path: String) throws -> any StateStore {
+    FileManager.default.fileExists(atPath: path) ? try SQLiteStateStore(path: path) : MemoryStateStore()
 }
 
 enum Table {

@@ -88,14 +88,15 @@ struct RunCommand: AsyncParsableCommand {
         let registry = metrics != nil ? MetricsServer.bootstrap() : nil
         var logger = Logger(label: "wadial")
         logger.logLevel = logLevel
-        _ = try ruleOptions.load()  // fail fast, with every error, before anything starts
+        // Fail fast, with every error, before anything starts. (--sandbox loads them again once
+        // its port is known, for the webhook default.)
+        let rules = try ruleOptions.load()
         let store: any StateStore = dryRun ? MemoryStateStore() : try SQLiteStateStore(path: sandbox ? sandboxStatePath : state)
         if sandbox {
             try await runWithSandbox(store: store, registry: registry, logger: logger)
             return
         }
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
-        let rules = try ruleOptions.load()
         let client = HTTPWadialClient(configuration: withLimits(configuration, rules), logger: logger)
         let sessions = rules.sessions ?? configuration.sessionID.map { [$0] } ?? []
         guard !sessions.isEmpty else {
