@@ -12,7 +12,42 @@ struct Composer {
 
     private enum Content {
         case sequence([Node])
-        case mapping(entries: [Entry], pendingKey: Node?, keys: [Node: Mark])
+        case mapping(entries: [Entry], pendingKey: Node?, keys: KeyIndex)
+    }
+
+    /// The keys of a mapping being built, to find duplicates. Most mappings have a handful of
+    /// scalar keys: those are compared by value in a list; a dictionary takes over past 16 keys.
+    struct KeyIndex {
+        private enum Identity: Hashable {
+            case scalar(Node.Scalar.Value)
+            case other(Node)
+        }
+
+        private var small: [(Identity, Mark)] = []
+        private var large: [Identity: Mark]?
+
+        private static func identity(_ key: Node) -> Identity {
+            if let scalar = key.scalar { .scalar(scalar.value) } else { .other(key) }
+        }
+
+        /// Adds `key`; the mark of the same key set earlier, if any (then nothing is added).
+        mutating func insert(_ key: Node) -> Mark? {
+            let identity = Self.identity(key)
+            if var large {
+                if let first = large[identity] { return first }
+                self.large = nil  // keep the dictionary uniquely referenced while inserting
+                large[identity] = key.mark
+                self.large = large
+                return nil
+            }
+            if let first = small.first(where: { $0.0 == identity }) { return first.1 }
+            small.append((identity, key.mark))
+            if small.count > 16 {
+                large = Dictionary(small, uniquingKeysWith: { first, _ in first })
+                small = []
+            }
+            return nil
+        }
     }
 
     private struct Frame {
@@ -70,7 +105,7 @@ struct Composer {
             try push(Frame(content: .sequence([]), anchor: anchor, mark: mark, isFlow: isFlow))
         case .mappingStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "map", at: mark)
-            try push(Frame(content: .mapping(entries: [], pendingKey: nil, keys: [:]), anchor: anchor, mark: mark, isFlow: isFlow))
+            try push(Frame(content: .mapping(entries: [], pendingKey: nil, keys: KeyIndex()), anchor: anchor, mark: mark, isFlow: isFlow))
         case .sequenceEnd, .mappingEnd:
             guard let frame = stack.popLast() else { return false }
             let node = try finish(frame)
@@ -112,12 +147,11 @@ struct Composer {
                 if Self.isMergeKey(key) {
                     entries.append(.merge(node))
                 } else {
-                    if let first = keys[key] {
+                    if let first = keys.insert(key) {
                         stack.append(parent)
                         throw .composer(source.diagnostic(
                             at: key.mark, "duplicate key \(Self.describe(key)); it was first set at line \(first.line)"))
                     }
-                    keys[key] = key.mark
                     entries.append(.pair(.init(key: key, value: node)))
                 }
                 parent.content = .mapping(entries: entries, pendingKey: nil, keys: keys)
@@ -132,21 +166,25 @@ struct Composer {
         switch frame.content {
         case .sequence(let items):
             return .sequence(Node.Sequence(items, mark: frame.mark, isFlow: frame.isFlow))
-        case .mapping(let entries, _, let keys):
+        case .mapping(let entries, _, _):
             var pairs: [Node.Mapping.Pair] = []
-            var present = Set(keys.keys)
+            pairs.reserveCapacity(entries.count)
+            // The keys already set: needed only when a merge key brings more.
+            var present: Set<Node>?
             for entry in entries {
                 switch entry {
                 case .pair(let pair):
                     pairs.append(pair)
                 case .merge(let value):
                     // Explicit keys win over merged ones; among merged sources, the earlier wins.
+                    var seen = present ?? Set(entries.compactMap { if case .pair(let pair) = $0 { pair.key } else { nil } })
                     for source in try mergeSources(value) {
-                        for pair in source.pairs where !present.contains(pair.key) {
-                            present.insert(pair.key)
+                        for pair in source.pairs where !seen.contains(pair.key) {
+                            seen.insert(pair.key)
                             pairs.append(pair)
                         }
                     }
+                    present = seen
                 }
             }
             return .mapping(Node.Mapping(pairs, mark: frame.mark, isFlow: frame.isFlow))

@@ -35,6 +35,8 @@ extension Node.Scalar {
                 break
             }
             guard scalar.style == .plain else { return .string(text) }
+            // Most scalars are words: only these first characters can start a null, a bool or a number.
+            if let first = text.utf8.first, !mayBeNonString(first) { return .string(text) }
             if isNull(text) { return .null }
             if let value = bool(text) { return .bool(value) }
             if let value = int(text) { return .int(value) }
@@ -45,6 +47,18 @@ extension Node.Scalar {
             if let value = float(text) { return .float(value) }
             return .string(text)
         }
+
+        static func mayBeNonString(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
+                 UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+                true
+            default:
+                false
+            }
+        }
+
+        static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
         static func isNull(_ text: String) -> Bool {
             text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL"
@@ -74,9 +88,9 @@ extension Node.Scalar {
         }
 
         static func isIntSyntax(_ text: String) -> Bool {
-            var digits = Substring(text)
-            if let first = digits.first, first == "-" || first == "+" { digits = digits.dropFirst() }
-            return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+            var digits = Substring(text).utf8
+            if let first = digits.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+            return !digits.isEmpty && digits.allSatisfy(isDigit)
         }
 
         /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, `[-+]?\.inf`, `.nan` (three spellings each).
@@ -92,27 +106,26 @@ extension Node.Scalar {
             case ".nan", ".NaN", ".NAN": return body.count == text.count ? .nan : nil
             default: break
             }
-            var index = body.startIndex
+            let bytes = Array(body.utf8)
+            var index = 0
             func digits() -> Int {
-                var count = 0
-                while index < body.endIndex, body[index].isASCII, body[index].isNumber {
-                    index = body.index(after: index)
-                    count += 1
-                }
-                return count
+                let start = index
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                return index - start
             }
+            func at(_ characters: String) -> Bool { index < bytes.count && characters.utf8.contains(bytes[index]) }
             var mantissaDigits = digits()
-            if index < body.endIndex, body[index] == "." {
-                index = body.index(after: index)
+            if at(".") {
+                index += 1
                 mantissaDigits += digits()
             }
             guard mantissaDigits > 0 else { return nil }
-            if index < body.endIndex, body[index] == "e" || body[index] == "E" {
-                index = body.index(after: index)
-                if index < body.endIndex, body[index] == "-" || body[index] == "+" { index = body.index(after: index) }
+            if at("eE") {
+                index += 1
+                if at("-+") { index += 1 }
                 guard digits() > 0 else { return nil }
             }
-            guard index == body.endIndex else { return nil }
+            guard index == bytes.count else { return nil }
             return Double(text)
         }
     }

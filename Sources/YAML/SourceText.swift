@@ -1,17 +1,33 @@
-/// A source text split into lines once, to quote the line of a diagnostic.
+/// A source text with the offsets of its lines, to quote the line of a diagnostic.
+///
+/// Finding the line starts is one pass over the UTF-8 bytes; lines are cut out only when a
+/// diagnostic asks for one, so a file that loads cleanly pays next to nothing for it.
 public struct SourceText: Sendable {
     public let name: String
-    private let lines: [Substring]
+    private let text: String
+    /// UTF-8 offset of the start of each line.
+    private let lineStarts: [Int]
 
     public init(name: String, text: String) {
         self.name = name
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.text = text
+        var starts = [0]
+        var contiguous = text
+        contiguous.withUTF8 { bytes in
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
+                starts.append(index + 1)
+            }
+        }
+        self.lineStarts = starts
     }
 
     /// The 1-based line `number`, without its line break; nil outside the text.
     public func line(_ number: Int) -> String? {
-        guard number >= 1, number <= lines.count else { return nil }
-        var line = lines[number - 1]
+        guard number >= 1, number <= lineStarts.count else { return nil }
+        let utf8 = text.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: lineStarts[number - 1])
+        let end = number < lineStarts.count ? utf8.index(utf8.startIndex, offsetBy: lineStarts[number] - 1) : utf8.endIndex
+        var line = Substring(text[start..<end])
         if line.last == "\r" { line = line.dropLast() }
         // Very long lines are cut: a diagnostic quotes context, not the whole file.
         return line.count > 300 ? String(line.prefix(300)) : String(line)

@@ -30,12 +30,15 @@ public struct YAMLParser: Sendable {
 
     /// The document in `text`, or nil when the text holds no document (empty, or comments only).
     public func parse(_ text: String, file: String = "<input>") throws(YAMLError) -> Node? {
-        try parse(bytes: Array(text.utf8), file: file)
+        try parse(bytes: Array(text.utf8), source: SourceText(name: file, text: text))
     }
 
     /// The document in `bytes` (UTF-8, or UTF-16 with a byte order mark).
     public func parse(bytes: [UInt8], file: String = "<input>") throws(YAMLError) -> Node? {
-        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        try parse(bytes: bytes, source: SourceText(name: file, text: String(decoding: bytes, as: UTF8.self)))
+    }
+
+    private func parse(bytes: [UInt8], source: SourceText) throws(YAMLError) -> Node? {
         guard bytes.count <= limits.maxBytes else {
             throw .limit(source.diagnostic(at: nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes"))
         }
@@ -207,5 +210,35 @@ final class EventStream {
 extension Mark {
     init(_ mark: yaml_mark_t) {
         self.init(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+}
+
+// MARK: - The floor
+
+extension YAMLParser {
+    /// libyaml's own work on `bytes` and nothing else: parses them to events and drops each one,
+    /// copying nothing into Swift. The benchmarks measure loading against this floor. Returns the
+    /// number of events, or nil when libyaml reports an error.
+    public static func countEvents(in bytes: [UInt8]) -> Int? {
+        // libyaml keeps pointers to the parser and to the input: both must stay put.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        let input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        defer {
+            parser.deallocate()
+            input.deallocate()
+        }
+        _ = input.initialize(from: bytes)
+        guard yaml_parser_initialize(parser) == 1, let base = input.baseAddress else { return nil }
+        defer { yaml_parser_delete(parser) }
+        yaml_parser_set_input_string(parser, base, bytes.count)
+        var count = 0
+        var event = yaml_event_t()
+        while yaml_parser_parse(parser, &event) == 1 {
+            let type = event.type
+            yaml_event_delete(&event)
+            count += 1
+            if type == YAML_STREAM_END_EVENT { return count }
+        }
+        return nil
     }
 }

@@ -111,6 +111,19 @@ struct ComposerTests {
         #expect(error.message.hasPrefix("duplicate key"))
     }
 
+    /// Past 16 keys the duplicate check changes representation; it must find the same duplicates.
+    @Test func duplicateKeyIsFoundInLargeMappings() throws {
+        let keys = (1...30).map { "k\($0): \($0)\n" }.joined()
+        let error = try failure(keys + "k7: again\n")
+        #expect(error.message == "duplicate key \"k7\"; it was first set at line 7")
+        #expect(error.mark == Mark(line: 31, column: 1))
+        let numeric = try failure("{" + (1...20).map { "\($0): x" }.joined(separator: ", ") + ", 0x14: y}\n")
+        #expect(numeric.message.hasPrefix("duplicate key"))
+        // Quoted "1" is a string, plain 1 a number: different keys, in small and large mappings.
+        #expect(throws: Never.self) { try YAMLParser().parse("{1: a, \"1\": b}\n") }
+        #expect(throws: Never.self) { try YAMLParser().parse("{" + (1...20).map { "\($0): x" }.joined(separator: ", ") + ", \"1\": b}\n") }
+    }
+
     @Test func secondDocumentIsAnError() throws {
         let error = try failure("a: 1\n---\nb: 2\n")
         #expect(error.isComposerError)
