@@ -51,7 +51,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     ]
 
     public init(parsing text: String) throws(ParseError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(text.trimmingBlanks)
         var expanded = trimmed
         if trimmed.hasPrefix("@") {
             guard let macro = Self.macros[trimmed.lowercased()] else {

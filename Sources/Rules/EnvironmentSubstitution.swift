@@ -7,26 +7,64 @@ struct EnvironmentSubstitution {
     let environment: [String: String]
 
     func apply(_ node: Node, _ path: KeyPath, _ context: DecodingContext) -> Node {
+        var trail: [Step] = []
+        return substituted(node, path, &trail, context) ?? node
+    }
+
+    /// Where the walk is below the path it started at; turned into a `KeyPath` only for a problem.
+    private enum Step {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The node with its variables replaced; nil when it has none, so that the (usual) tree
+    /// without any is walked but not rebuilt.
+    private func substituted(_ node: Node, _ base: KeyPath, _ trail: inout [Step], _ context: DecodingContext) -> Node? {
         switch node {
         case .scalar(var scalar):
-            guard scalar.string.contains("$") else { return node }
+            guard scalar.string.utf8.contains(UInt8(ascii: "$")) else { return nil }
             switch substitute(scalar.string) {
             case .success(let text):
                 scalar.string = text
             case .failure(let problem):
+                let path = trail.reduce(base) { path, step in
+                    switch step {
+                    case .key(let key): path.key(key)
+                    case .index(let index): path.index(index)
+                    }
+                }
                 context.reportUnsubstituted(scalar.mark, path, problem.message, suggestion: problem.suggestion)
             }
             return .scalar(scalar)
         case .sequence(var sequence):
-            sequence.items = sequence.items.enumerated().map { apply($1, path.index($0), context) }
-            return .sequence(sequence)
-        case .mapping(var mapping):
-            mapping.pairs = mapping.pairs.map { pair in
-                let key = pair.key.scalar?.string ?? "?"
-                return .init(key: pair.key, value: apply(pair.value, path.key(key), context))
+            var changed = false
+            for (index, item) in sequence.items.enumerated() where Self.mayHoldVariables(item) {
+                trail.append(.index(index))
+                defer { trail.removeLast() }
+                if let replacement = substituted(item, base, &trail, context) {
+                    sequence.items[index] = replacement
+                    changed = true
+                }
             }
-            return .mapping(mapping)
+            return changed ? .sequence(sequence) : nil
+        case .mapping(var mapping):
+            var changed = false
+            for (index, pair) in mapping.pairs.enumerated() where Self.mayHoldVariables(pair.value) {
+                trail.append(.key(pair.key.scalar?.string ?? "?"))
+                defer { trail.removeLast() }
+                if let replacement = substituted(pair.value, base, &trail, context) {
+                    mapping.pairs[index].value = replacement
+                    changed = true
+                }
+            }
+            return changed ? .mapping(mapping) : nil
         }
+    }
+
+    /// False for a scalar without a `$`: most leaves, skipped without further ado.
+    private static func mayHoldVariables(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node else { return true }
+        return scalar.string.utf8.contains(UInt8(ascii: "$"))
     }
 
     struct Problem: Error {
@@ -56,7 +94,7 @@ struct EnvironmentSubstitution {
             let body = after[after.index(after: after.startIndex)..<close]
             var name = body
             var fallback: Substring?
-            if let separator = body.range(of: ":-") {
+            if let separator = body.firstRange(of: ":-") {
                 name = body[..<separator.lowerBound]
                 fallback = body[separator.upperBound...]
             }

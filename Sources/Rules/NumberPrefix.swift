@@ -11,7 +11,7 @@ public struct NumberPrefix: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(ParseError) {
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw .empty }
+        guard !text.trimmingBlanks.isEmpty else { throw .empty }
         guard let digits = PhoneNumber.normalizedDigits(text) else { throw .notDigits }
         guard digits.count <= PhoneNumber.digitRange.upperBound else { throw .tooLong }
         self.digits = digits

@@ -106,6 +106,21 @@ extension RuleDecoder {
     private func numbersFile(_ node: Node, _ path: KeyPath) -> NumbersFile? {
         guard let written = context.nonEmptyString(node, path, what: "a file path") else { return nil }
         let resolved = written.hasPrefix("/") ? written : (context.directory as NSString).appendingPathComponent(written)
+        // One entry per file, however its path is spelled (`vetted.txt`, `./vetted.txt`).
+        let key = (resolved as NSString).standardizingPath
+        switch context.numbersFiles.entries[key] {
+        case .numbers(let numbers)?: return NumbersFile(path: written, resolvedPath: resolved, numbers: numbers)
+        case .failed?: return nil
+        case nil: break
+        }
+        let numbers = readNumbersFile(node, path, resolved)
+        context.numbersFiles.entries[key] = numbers.map { .numbers($0) } ?? .failed
+        return numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
+    }
+
+    /// The numbers in the file at `resolved`; nil (with every problem reported) when it cannot be
+    /// read or a line is not a phone number.
+    private func readNumbersFile(_ node: Node, _ path: KeyPath, _ resolved: String) -> Set<PhoneNumber>? {
         guard let data = FileManager.default.contents(atPath: resolved), data.count <= 16 << 20,
               let text = String(data: data, encoding: .utf8)
         else {
@@ -118,19 +133,19 @@ extension RuleDecoder {
         var ok = true
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let entry = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            let entry = line.trimmingWhitespace
             if entry.isEmpty { continue }
-            if let number = PhoneNumber(entry) {
+            if let number = PhoneNumber(String(entry)) {
                 numbers.insert(number)
             } else {
                 ok = false
                 let column = (rawLine.firstIndex { !$0.isWhitespace }).map { rawLine.distance(from: rawLine.startIndex, to: $0) + 1 } ?? 1
                 context.report(
                     in: numbersSource, Mark(line: index + 1, column: column), path,
-                    "\"\(entry.truncated)\" is not a phone number (6 to 15 digits, optionally after + or 00)")
+                    "\"\(String(entry).truncated)\" is not a phone number (6 to 15 digits, optionally after + or 00)")
             }
         }
-        return ok ? NumbersFile(path: written, resolvedPath: resolved, numbers: numbers) : nil
+        return ok ? numbers : nil
     }
 
     private func timeWindow(_ node: Node, _ path: KeyPath) -> TimeWindow? {

@@ -33,7 +33,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         var parts: [Part] = []
         var text = ""
         var rest = Substring(source)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             text += rest[..<open.lowerBound]
             rest = rest[open.upperBound...]
             var triple = false
@@ -42,12 +42,12 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
                 rest = rest.dropFirst()
             }
             let closer = triple ? "}}}" : "}}"
-            guard let close = rest.range(of: closer) else {
+            guard let close = rest.firstRange(of: closer) else {
                 throw ParseError(message: "\"{{\" is not closed by \"\(closer)\"", suggestion: nil)
             }
-            var name = rest[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            var name = String(rest[..<close.lowerBound].trimmingBlanks)
             rest = rest[close.upperBound...]
-            if name.hasPrefix("&") { name = name.dropFirst().trimmingCharacters(in: .whitespaces) }
+            if name.hasPrefix("&") { name = String(name.dropFirst().trimmingBlanks) }
             if let first = name.first, "#^/!>=".contains(first) {
                 throw ParseError(message: "template sections and tags like \"{{\(first)\" are not supported; use plain {{variable}}", suggestion: nil)
             }

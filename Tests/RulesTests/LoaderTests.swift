@@ -263,3 +263,38 @@ struct LoaderTests {
         }
     }
 }
+
+/// A numbers file named by many rules is read and checked once per load.
+struct NumbersFileSharingTests {
+    private func folder(numbers: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("numbers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try numbers.write(to: directory.appendingPathComponent("vetted.txt"), atomically: true, encoding: .utf8)
+        let rule = { (id: String, path: String) in
+            "  - { id: \(id), groups: \"*\", trigger: { membership_requests: {} }, if: { numbers_file: \(path) }, then: [approve_requests] }\n"
+        }
+        let text = "version: 1\nrules:\n" + rule("a", "vetted.txt") + rule("b", "./vetted.txt") + rule("c", "vetted.txt")
+        try text.write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test func everyRuleGetsTheNumbersUnderItsOwnSpelling() throws {
+        let directory = try folder(numbers: "+1 555 123 4567\n# a comment\n  447700900123  # trailing comment\n")
+        let set = try RuleLoader(environment: [:]).load(paths: [directory.path])
+        let files = set.rules.compactMap { rule -> NumbersFile? in
+            if case .numbersFile(let file)? = rule.condition { file } else { nil }
+        }
+        #expect(files.map(\.path) == ["vetted.txt", "./vetted.txt", "vetted.txt"])
+        #expect(files.allSatisfy { $0.numbers == [PhoneNumber("15551234567")!, PhoneNumber("447700900123")!] })
+    }
+
+    @Test func aBadLineIsReportedOnceNotOncePerRule() throws {
+        let directory = try folder(numbers: "15551234567\nnot a number\n")
+        do {
+            _ = try RuleLoader(environment: [:]).load(paths: [directory.path])
+            Issue.record("a bad numbers file loaded")
+        } catch {
+            #expect(error.problems.map(\.message) == ["\"not a number\" is not a phone number (6 to 15 digits, optionally after + or 00)"])
+        }
+    }
+}

@@ -19,21 +19,22 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, Codable, CustomString
     /// The digits of `text` once the international prefix and separators are removed; nil when
     /// anything else (letters, a second `+`) is present or no digit is left.
     public static func normalizedDigits(_ text: String) -> String? {
-        var body = Substring(text.trimmingSpaces())
-        if body.hasPrefix("+") {
+        var body = text.trimmingSpaces().utf8[...]
+        if body.first == UInt8(ascii: "+") {
             body = body.dropFirst()
-        } else if body.hasPrefix("00") {
+        } else if body.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) {
             body = body.dropFirst(2)
         }
-        var digits = ""
-        for character in body {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-            } else if !" -.()".contains(character) {
-                return nil
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        for byte in body {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(byte)
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"): continue
+            default: return nil
             }
         }
-        return digits.isEmpty ? nil : digits
+        return digits.isEmpty ? nil : String(decoding: digits, as: UTF8.self)
     }
 
     public var description: String { "+" + digits }
