@@ -109,16 +109,19 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             Timer(label: "wadial_tick_duration_seconds").recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
         }
         do {
-            let status = try await client.sessionStatus(session: session)
-            guard status.connected else {
-                if await disconnected.insert(session) {
-                    logger.warning("session not connected; skipping ticks until it is", metadata: ["session": "\(session)", "state": "\(status.connectionState ?? "?")"])
-                }
-                await healthState.failed("session \(session) is not connected")
-                return TickReport(skipped: "session \(session) is not connected")
+            // The group list is the connection check of a session that is up: the status is read
+            // only while the session is known to be down, and when the tick's reads fail.
+            if await disconnected.contains(session), let skipped = try await skipIfDisconnected(session) {
+                return skipped
             }
-            if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
-            let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
+            let snapshot: Snapshot
+            let state: EngineState
+            do {
+                (snapshot, state) = try await observe(session: session, rules: rules, at: date)
+            } catch {
+                if let skipped = try? await skipIfDisconnected(session) { return skipped }
+                throw error
+            }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
             for change in plan.stateChanges {
                 try await store.setValue(change.value, for: change.key)
@@ -142,6 +145,21 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             await healthState.failed("\(error)")
             return TickReport(skipped: "\(error)")
         }
+    }
+
+    /// A skipped tick when the session is not connected (warned once until it is again); nil when
+    /// it is connected.
+    private func skipIfDisconnected(_ session: String) async throws -> TickReport? {
+        let status = try await client.sessionStatus(session: session)
+        guard status.connected else {
+            if await disconnected.insert(session) {
+                logger.warning("session not connected; skipping ticks until it is", metadata: ["session": "\(session)", "state": "\(status.connectionState ?? "?")"])
+            }
+            await healthState.failed("session \(session) is not connected")
+            return TickReport(skipped: "session \(session) is not connected")
+        }
+        if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
+        return nil
     }
 
     /// Evaluates without executing: what `plan` shows.
@@ -252,6 +270,7 @@ actor DisconnectedSessions {
     func insert(_ session: String) -> Bool { sessions.insert(session).inserted }
     /// True when it was there.
     func remove(_ session: String) -> Bool { sessions.remove(session) != nil }
+    func contains(_ session: String) -> Bool { sessions.contains(session) }
 }
 
 extension Engine {

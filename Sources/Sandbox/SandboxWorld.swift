@@ -97,6 +97,8 @@ public actor SandboxWorld {
     public private(set) var sessions: [String: SessionState]
     public private(set) var groups: [GroupJID: GroupState]
     public private(set) var calls: [Call] = []
+    /// Calls received per operation, kept beside the log so that watchers need not copy it.
+    private var operationCounts: [WadialOperation: Int] = [:]
     private var pendingArrivals: [Arrival]
     private var inviteGenerations: [GroupJID: Int] = [:]
     private let clock: @Sendable () -> Date
@@ -150,11 +152,15 @@ public actor SandboxWorld {
 
     public func record(_ call: Call) {
         calls.append(call)
+        if let operation = call.operation { operationCounts[operation, default: 0] += 1 }
     }
 
     public func recordCall(method: String, path: String, operation: WadialOperation?, body: JSONValue?, status: Int, fault: String?) {
-        calls.append(Call(time: now, method: method, path: path, operation: operation, body: body, status: status, fault: fault))
+        record(Call(time: now, method: method, path: path, operation: operation, body: body, status: status, fault: fault))
     }
+
+    /// How many calls of `operation` the world has received (whatever their outcome).
+    public func count(of operation: WadialOperation) -> Int { operationCounts[operation, default: 0] }
 
     public func group(_ jid: GroupJID) -> GroupState? { groups[jid] }
 

@@ -67,8 +67,25 @@ struct SchedulerTests {
                             clock: ContinuousClock(), logger: quiet)
         let report = await engine.tick(session: "s", at: Date())
         #expect(report.skipped == "session s is not connected")
-        #expect(await world.calls.map(\.operation) == [.sessionStatus])
+        // The list failed, so the status was read to tell a session that is down from a failure.
+        #expect(await world.calls.map(\.operation) == [.listGroups, .sessionStatus])
+        // Known to be down: the status comes first, until it is up again.
+        #expect(await engine.tick(session: "s", at: Date()).skipped == "session s is not connected")
+        #expect(await world.calls.map(\.operation) == [.listGroups, .sessionStatus, .sessionStatus])
         await world.setConnected(true, session: "s")
         #expect(await engine.tick(session: "s", at: Date()).skipped == nil)
+        #expect(await world.calls.map(\.operation).suffix(2) == [.sessionStatus, .listGroups])
+    }
+
+    @Test func aConnectedSessionIsNotAskedItsStatus() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support")])
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), logger: quiet)
+        #expect(await engine.tick(session: "s", at: Date()).skipped == nil)
+        #expect(await engine.tick(session: "s", at: Date()).skipped == nil)
+        // The group list is the connection check: no status read while the list succeeds.
+        #expect(await world.calls.filter { $0.operation == .sessionStatus }.isEmpty)
+        #expect(await world.calls.filter { $0.operation == .listGroups }.count == 2)
     }
 }

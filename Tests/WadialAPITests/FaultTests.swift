@@ -78,6 +78,9 @@ struct FaultTests {
             #expect(try await client.listGroups(session: session).count == 2)
         }
         #expect(await world.calls.filter { $0.operation == .listGroups }.count == 2)
+        // The running count agrees with the log: the dropped call counts too.
+        #expect(await world.count(of: .listGroups) == 2)
+        #expect(await world.count(of: .group) == 0)
     }
 
     @Test func aWriteRefusedWith503AndRetryAfterIsRetried() async throws {
