@@ -9,8 +9,16 @@ struct ConditionContext {
     var group: Group
     var request: MembershipRequest?
     var now: Date
+    /// Answers of time windows at `now`, shared by the conditions of one evaluation.
+    var windows: TimeWindowMemo?
 
     func holds(_ condition: Condition) -> Bool {
+        holds(condition, request)
+    }
+
+    /// `condition` for `request` (taken as borrowed, so that evaluating the requests of a group
+    /// does not copy each of them, nor the group, into a context of its own).
+    func holds(_ condition: Condition, _ request: MembershipRequest?) -> Bool {
         switch condition {
         case .numberPrefix(let prefixes):
             guard let number = request?.phoneNumber else { return false }
@@ -28,18 +36,21 @@ struct ConditionContext {
             guard let size = group.size else { return false }
             return (above.map { size > $0 } ?? true) && (below.map { size < $0 } ?? true)
         case .time(let window):
-            return window.contains(now)
+            return windows?.contains(window) ?? window.contains(now)
         case .setting(let desired):
             return Self.matches(group.settings, desired)
         case .subject(let pattern):
             guard let subject = group.subject else { return false }
             return SubjectPattern.matches(pattern, subject)
         case .any(let parts):
-            return parts.contains(where: holds)
+            // Loops, not `contains(where: holds)`: a closure over `self` copies the context per call.
+            for part in parts where holds(part, request) { return true }
+            return false
         case .all(let parts):
-            return parts.allSatisfy(holds)
+            for part in parts where !holds(part, request) { return false }
+            return true
         case .not(let inner):
-            return !holds(inner)
+            return !holds(inner, request)
         }
     }
 
@@ -73,6 +84,24 @@ struct ConditionContext {
         guard let request else { return "n/a" }
         if let number = request.phoneNumber { return number.description }
         return request.jid.kind == .lid ? "unknown (@lid without phone)" : "unknown"
+    }
+}
+
+/// Whether each time window contains one instant, worked out once: a window's answer does not
+/// depend on the group or the requester, and working it out reads the time zone database.
+final class TimeWindowMemo {
+    let now: Date
+    private var answers: [TimeWindow: Bool] = [:]
+
+    init(now: Date) {
+        self.now = now
+    }
+
+    func contains(_ window: TimeWindow) -> Bool {
+        if let answer = answers[window] { return answer }
+        let answer = window.contains(now)
+        answers[window] = answer
+        return answer
     }
 }
 

@@ -31,7 +31,9 @@ public struct Evaluator: Sendable {
     public func evaluate(_ snapshot: Snapshot, state: EngineState, now: Date) -> Plan {
         var plan = Plan()
         let enabled = rules.rules.enumerated().filter { $0.element.enabled }
-        evaluateRequests(enabled, snapshot, state, now, into: &plan)
+        // A time window's answer depends on `now` only: worked out once per window and pass.
+        let windows = TimeWindowMemo(now: now)
+        evaluateRequests(enabled, snapshot, state, now, windows, into: &plan)
         for (order, rule) in enabled {
             switch rule.trigger {
             case .membershipRequests:
@@ -43,7 +45,7 @@ public struct Evaluator: Sendable {
                     let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
-                    guard fires, conditionHolds(rule, view.group, nil, now) else { continue }
+                    guard fires, conditionHolds(rule, view.group, nil, now, windows) else { continue }
                     let direction = switch trigger.threshold {
                     case .above(let value): "above \(value)"
                     case .below(let value): "below \(value)"
@@ -62,7 +64,7 @@ public struct Evaluator: Sendable {
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
-                    guard conditionHolds(rule, view.group, nil, now) else { continue }
+                    guard conditionHolds(rule, view.group, nil, now, windows) else { continue }
                     let iso = ISO8601DateFormatter().string(from: due)
                     add(rule, order, view.group, [], reason: missed ? "missed run of \(iso), run once" : "scheduled at \(iso)", into: &plan)
                 }
@@ -77,9 +79,9 @@ public struct Evaluator: Sendable {
         max(60, 2 * Double(settings.pollInterval.components.seconds))
     }
 
-    private func conditionHolds(_ rule: Rule, _ group: Group, _ request: MembershipRequest?, _ now: Date) -> Bool {
+    private func conditionHolds(_ rule: Rule, _ group: Group, _ request: MembershipRequest?, _ now: Date, _ windows: TimeWindowMemo) -> Bool {
         guard let condition = rule.condition else { return true }
-        return ConditionContext(group: group, request: request, now: now).holds(condition)
+        return ConditionContext(group: group, request: nil, now: now, windows: windows).holds(condition, request)
     }
 
     private func limit(_ rule: Rule) -> Int {
@@ -89,44 +91,46 @@ public struct Evaluator: Sendable {
     /// Join requests: each rule fires for the pending requests it has not acted on and whose
     /// conditions hold. Among rules that decide (approve/reject) in enforce mode, each request
     /// goes to the highest priority, then the earliest rule: one decision per request.
-    private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, into plan: inout Plan) {
+    private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
         let requestRules = enabled.filter { if case .membershipRequests = $0.element.trigger { true } else { false } }
         guard !requestRules.isEmpty else { return }
+        // Per rule, once: whether it takes part in the one-decision-per-request contest.
+        let contending = requestRules.map { $0.element.mode == .enforce && $0.element.decides }
         for view in snapshot.groups {
             guard let pending = view.requests, !pending.isEmpty else { continue }
             let acted = state.acted[view.group.jid] ?? []
-            let decided = Set(acted.filter(\.decided).map { RequestIdentity($0.requester, $0.requestedAt) })
-            var matches: [Int: [MembershipRequest]] = [:]
-            for (order, rule) in requestRules where selects(rule.groups, view.group) {
+            // Identities matter only where something was acted on before (most groups, most ticks: nothing).
+            let identities = acted.isEmpty ? [] : pending.map { RequestIdentity($0.jid, $0.requestKey) }
+            let decided = acted.isEmpty ? [] : Set(acted.filter(\.decided).map { RequestIdentity($0.requester, $0.requestedAt) })
+            // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
+            var matches = [[Int]](repeating: [], count: requestRules.count)
+            let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
+            for (position, (_, rule)) in requestRules.enumerated() where selects(rule.groups, view.group) {
                 guard case .membershipRequests(let trigger) = rule.trigger else { continue }
-                let done = Set(acted.filter { $0.rule == rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
-                for request in pending {
-                    let identity = RequestIdentity(request.jid, request.requestKey)
-                    guard !done.contains(identity), !decided.contains(identity) else { continue }
+                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
+                for index in pending.indices {
+                    if !identities.isEmpty {
+                        let identity = identities[index]
+                        guard !done.contains(identity), !decided.contains(identity) else { continue }
+                    }
                     if let wait = trigger.pendingFor {
                         // A request without a time is treated as just made: never stale.
-                        guard let made = request.requestedAt, now.timeIntervalSince(made) >= Double(wait.components.seconds) else { continue }
+                        guard let made = pending[index].requestedAt, now.timeIntervalSince(made) >= Double(wait.components.seconds) else { continue }
                     }
-                    guard conditionHolds(rule, view.group, request, now) else { continue }
-                    matches[order, default: []].append(request)
+                    if let condition = rule.condition, !context.holds(condition, pending[index]) { continue }
+                    matches[position].append(index)
                 }
             }
             // One decision per request: the winning deciding rule keeps it, the others lose it.
-            var winner: [RequestIdentity: Int] = [:]
-            for (order, rule) in requestRules where rule.mode == .enforce && rule.decides {
-                for request in matches[order] ?? [] {
-                    let identity = RequestIdentity(request.jid, request.requestKey)
-                    if let current = winner[identity], requestRules.first(where: { $0.offset == current })?.element.priority ?? .min >= rule.priority {
-                        continue
-                    }
-                    winner[identity] = order
+            var winner = [Int?](repeating: nil, count: pending.count)
+            for (position, (_, rule)) in requestRules.enumerated() where contending[position] {
+                for index in matches[position] {
+                    if let current = winner[index], requestRules[current].element.priority >= rule.priority { continue }
+                    winner[index] = position
                 }
             }
-            for (order, rule) in requestRules {
-                var mine = (matches[order] ?? []).filter { request in
-                    guard rule.mode == .enforce, rule.decides else { return true }
-                    return winner[RequestIdentity(request.jid, request.requestKey)] == order
-                }
+            for (position, (order, rule)) in requestRules.enumerated() where !matches[position].isEmpty {
+                var mine = matches[position].filter { !contending[position] || winner[$0] == position }.map { pending[$0] }
                 guard !mine.isEmpty else { continue }
                 // Oldest first; the rest waits for the next evaluation.
                 mine.sort { ($0.requestedAt ?? now) < ($1.requestedAt ?? now) }
