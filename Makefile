@@ -7,7 +7,7 @@ APT_PACKAGES := libyaml-dev libsqlite3-dev pkg-config
 # root on CI and the build machines; sudo elsewhere.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all setup deps build run test check clean
+.PHONY: all setup deps build run test check bench clean
 
 all: build
 
@@ -37,5 +37,13 @@ check: build
 test: setup
 	$(SWIFT) test
 
+# The benchmarks (Benchmarks/, a package of its own, never built by `make test`): the release
+# executable beside the benchmark executables, then every benchmark. Takes about 20 minutes.
+# BENCH_ARGS picks some, e.g. `make bench BENCH_ARGS="--target Loading --target Evaluation"`.
+BENCH_ARGS ?=
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release --product wadial-rules
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
+
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build

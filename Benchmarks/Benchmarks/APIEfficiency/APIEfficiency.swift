@@ -1,0 +1,62 @@
+import Benchmark
+import BenchmarkSupport
+import Foundation
+import Sandbox
+import WadialAPI
+
+// One engine tick (`wadial-rules run --once`, the release executable) against the sandbox served
+// over HTTP by this process, on a world of 1,000 groups; the calls it made, counted from the
+// sandbox's call log, against the fewest calls that tick could make (WorldCorpus.lowerBound).
+let benchmarks: @Sendable () -> Void = {
+    let groupCount = 1_000
+    let calls = BenchmarkMetric.custom("API calls", polarity: .prefersSmaller, useScalingFactor: false)
+    let bound = BenchmarkMetric.custom("lower bound", polarity: .prefersSmaller, useScalingFactor: false)
+    let excess = BenchmarkMetric.custom("calls over the bound", polarity: .prefersSmaller, useScalingFactor: false)
+    let reads = BenchmarkMetric.custom("reads", polarity: .prefersSmaller, useScalingFactor: false)
+    let writes = BenchmarkMetric.custom("writes", polarity: .prefersSmaller, useScalingFactor: false)
+
+    Benchmark(
+        "One tick over HTTP, \(groupCount) groups",
+        configuration: .init(
+            metrics: [.wallClock, calls, bound, excess, reads, writes], timeUnits: .milliseconds,
+            warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 5)
+    ) { benchmark in
+        do {
+            let groups = WorldCorpus.groups(count: groupCount, requests: true)
+            let world = SandboxWorld(sessions: [.init(id: WorldCorpus.session)], groups: groups)
+            let expected = WorldCorpus.lowerBound(groups)
+            let directory = try EngineProcess.temporaryDirectory("api")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try WorldCorpus.rules(pollInterval: "30s").write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+
+            let status = try await SandboxHost.serve(world) { port in
+                benchmark.startMeasurement()
+                let engine = try EngineProcess(
+                    ["run", "--once", "--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"],
+                    port: port, session: WorldCorpus.session, directory: directory)
+                let status = await engine.waitForExit()
+                benchmark.stopMeasurement()
+                if status != 0 { benchmark.error("run --once exited \(status): \(engine.log.suffix(2_000))") }
+                return status
+            }
+            guard status == 0 else { return }
+            let log = await world.calls
+            let failed = log.filter { !(200..<300).contains($0.status) }
+            if !failed.isEmpty { benchmark.error("\(failed.count) calls failed, first: \(failed[0].method) \(failed[0].path) \(failed[0].status)") }
+            let made = log.filter { $0.operation != nil }
+            let madeWrites = made.filter { $0.operation?.isWrite == true }.count
+            benchmark.measurement(calls, made.count)
+            benchmark.measurement(bound, expected.reads + expected.writes)
+            benchmark.measurement(excess, max(0, made.count - expected.reads - expected.writes))
+            benchmark.measurement(reads, made.count - madeWrites)
+            benchmark.measurement(writes, madeWrites)
+            if made.count != expected.reads + expected.writes {
+                var byOperation: [String: Int] = [:]
+                for call in made { byOperation[call.operation?.rawValue ?? "?", default: 0] += 1 }
+                FileHandle.standardError.write(Data("calls by operation: \(byOperation.sorted { $0.key < $1.key }); bound: \(expected)\n".utf8))
+            }
+        } catch {
+            benchmark.error("\(error)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Benchmark
+import BenchmarkSupport
+import Foundation
+import Sandbox
+import WadialAPI
+
+// From a join request appearing in the sandbox to its approval arriving there: the release
+// `wadial-rules run` (poll interval 5 s, the shortest the rule language allows) against the
+// sandbox served over HTTP by this process, with requests added at random moments, each one a
+// new +1 number in a random support group of a 100-group world.
+let benchmarks: @Sendable () -> Void = {
+    let requestCount = 240
+    let pollMilliseconds = 5_000
+    let latency = BenchmarkMetric.custom("request to approval (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+    let missing = BenchmarkMetric.custom("requests never approved", polarity: .prefersSmaller, useScalingFactor: false)
+
+    Benchmark(
+        "Reaction latency, \(requestCount) requests, poll \(pollMilliseconds / 1000) s",
+        configuration: .init(metrics: [latency, missing], warmupIterations: 0, maxDuration: .seconds(600), maxIterations: 1)
+    ) { benchmark in
+        do {
+            let world = WorldCorpus.world(groups: 100, requests: false)
+            let supportGroups = (0..<100).filter(WorldCorpus.isSupport).map(WorldCorpus.jid)
+            let directory = try EngineProcess.temporaryDirectory("latency")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try WorldCorpus.rules(pollInterval: "5s").write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+
+            let appeared = try await SandboxHost.serve(world) { port -> [UserJID: Date] in
+                let engine = try EngineProcess(
+                    ["run", "--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"],
+                    port: port, session: WorldCorpus.session, directory: directory)
+                return try await engine.whileRunning { () async throws -> [UserJID: Date] in
+                    // Start once the engine has ticked: its start-up is not reaction time.
+                    guard try await SandboxHost.wait(timeout: .seconds(30), until: { await world.calls.contains { $0.operation == .listGroups } }) else {
+                        benchmark.error("the engine never listed the groups: \(engine.log.suffix(2_000))")
+                        return [:]
+                }
+                var generator = SystemRandomNumberGenerator()
+                var appeared: [UserJID: Date] = [:]
+                for serial in 0..<requestCount {
+                    // Mean gap 250 ms: about 50 requests per poll interval, at moments unrelated to the ticks.
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0..<500, using: &generator)))
+                    let requester = WorldCorpus.usRequester(1_000_000 + serial)
+                    let group = supportGroups[Int.random(in: 0..<supportGroups.count, using: &generator)]
+                    let now = Date()
+                    await world.addRequest(.init(jid: requester, requestedAt: now), to: group)
+                    appeared[requester] = now
+                }
+                // Every request should be decided within one poll interval (and a bit) of the last.
+                let expected = Set(appeared.keys)
+                _ = try await SandboxHost.wait(timeout: .milliseconds(pollMilliseconds * 3)) {
+                    await Set(approvals(world.calls).keys).isSuperset(of: expected)
+                }
+                return appeared
+                }
+            }
+            let approved = approvals(await world.calls)
+            var never = 0
+            for (requester, start) in appeared {
+                guard let end = approved[requester] else {
+                    never += 1
+                    continue
+                }
+                benchmark.measurement(latency, Int((end.timeIntervalSince(start) * 1_000).rounded()))
+            }
+            benchmark.measurement(missing, never)
+        } catch {
+            benchmark.error("\(error)")
+        }
+    }
+}
+
+/// When each approved requester's approval reached the sandbox.
+func approvals(_ calls: [SandboxWorld.Call]) -> [UserJID: Date] {
+    var result: [UserJID: Date] = [:]
+    for call in calls where call.operation == .decideRequests && (200..<300).contains(call.status) {
+        guard call.body?["action"]?.string == "approve", let participants = call.body?["participants"]?.array else { continue }
+        for participant in participants {
+            if let jid = participant.string.flatMap(UserJID.init), result[jid] == nil { result[jid] = call.time }
+        }
+    }
+    return result
+}
