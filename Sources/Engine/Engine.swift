@@ -71,9 +71,13 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // The next wake counts from the tick's start, so ticks do not drift by their own
             // duration, and a deadline that passed during the tick is met at once.
             let deadline = startedAt.advanced(by: await nextWake(after: started))
-            // Only the sleep is cut short by shutdown; a tick in progress finishes its write.
-            try? await cancelWhenGracefulShutdown {
-                try await self.clock.sleep(until: deadline, tolerance: nil)
+            // Only the sleep is cut short by shutdown; a tick in progress finishes its write. A
+            // deadline already reached is not slept on at all (some clocks would wait for the
+            // next instant after it).
+            if deadline > clock.now {
+                try? await cancelWhenGracefulShutdown {
+                    try await self.clock.sleep(until: deadline, tolerance: nil)
+                }
             }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
         }
