@@ -135,6 +135,19 @@ final class EventStream {
         }
     }
 
+    /// Parses the rest of the input and drops every event without reading it; how many there were,
+    /// or nil when libyaml reports an error.
+    func dropAll() -> Int? {
+        var count = 0
+        var raw = yaml_event_t()
+        while !finished, yaml_parser_parse(parser, &raw) == 1 {
+            if raw.type == YAML_STREAM_END_EVENT || raw.type == YAML_NO_EVENT { finished = true }
+            yaml_event_delete(&raw)
+            count += 1
+        }
+        return finished ? count : nil
+    }
+
     func next() throws(Failure) -> Event {
         if finished { return .streamEnd }
         var raw = yaml_event_t()
@@ -220,25 +233,6 @@ extension YAMLParser {
     /// copying nothing into Swift. The benchmarks measure loading against this floor. Returns the
     /// number of events, or nil when libyaml reports an error.
     public static func countEvents(in bytes: [UInt8]) -> Int? {
-        // libyaml keeps pointers to the parser and to the input: both must stay put.
-        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
-        let input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-        defer {
-            parser.deallocate()
-            input.deallocate()
-        }
-        _ = input.initialize(from: bytes)
-        guard yaml_parser_initialize(parser) == 1, let base = input.baseAddress else { return nil }
-        defer { yaml_parser_delete(parser) }
-        yaml_parser_set_input_string(parser, base, bytes.count)
-        var count = 0
-        var event = yaml_event_t()
-        while yaml_parser_parse(parser, &event) == 1 {
-            let type = event.type
-            yaml_event_delete(&event)
-            count += 1
-            if type == YAML_STREAM_END_EVENT { return count }
-        }
-        return nil
+        EventStream(bytes: bytes).dropAll()
     }
 }
