@@ -22,7 +22,7 @@ struct EnvironmentSubstitution {
     private func substituted(_ node: Node, _ base: KeyPath, _ trail: inout [Step], _ context: DecodingContext) -> Node? {
         switch node {
         case .scalar(var scalar):
-            guard scalar.string.utf8.contains(UInt8(ascii: "$")) else { return nil }
+            guard Self.mayHoldVariables(node) else { return nil }
             switch substitute(scalar.string) {
             case .success(let text):
                 scalar.string = text

@@ -133,7 +133,7 @@ extension RuleDecoder {
         var ok = true
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let entry = line.trimmingWhitespace
+            let entry = line.trimming(\.isWhitespace)
             if entry.isEmpty { continue }
             if let number = PhoneNumber(String(entry)) {
                 numbers.insert(number)
