@@ -45,7 +45,7 @@ public struct Evaluator: Sendable {
                     let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
-                    guard fires, conditionHolds(rule, view.group, nil, now, windows) else { continue }
+                    guard fires, conditionHolds(rule, view.group, now, windows) else { continue }
                     let direction = switch trigger.threshold {
                     case .above(let value): "above \(value)"
                     case .below(let value): "below \(value)"
@@ -64,7 +64,7 @@ public struct Evaluator: Sendable {
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
-                    guard conditionHolds(rule, view.group, nil, now, windows) else { continue }
+                    guard conditionHolds(rule, view.group, now, windows) else { continue }
                     let iso = ISO8601DateFormatter().string(from: due)
                     add(rule, order, view.group, [], reason: missed ? "missed run of \(iso), run once" : "scheduled at \(iso)", into: &plan)
                 }
@@ -79,9 +79,10 @@ public struct Evaluator: Sendable {
         max(60, 2 * Double(settings.pollInterval.components.seconds))
     }
 
-    private func conditionHolds(_ rule: Rule, _ group: Group, _ request: MembershipRequest?, _ now: Date, _ windows: TimeWindowMemo) -> Bool {
+    /// A group-level rule's condition (thresholds, schedules); request rules hold one context per group.
+    private func conditionHolds(_ rule: Rule, _ group: Group, _ now: Date, _ windows: TimeWindowMemo) -> Bool {
         guard let condition = rule.condition else { return true }
-        return ConditionContext(group: group, request: nil, now: now, windows: windows).holds(condition, request)
+        return ConditionContext(group: group, request: nil, now: now, windows: windows).holds(condition)
     }
 
     private func limit(_ rule: Rule) -> Int {
