@@ -27,13 +27,10 @@ let benchmarks: @Sendable () -> Void = {
             let expected = WorldCorpus.lowerBound(groups)
             let directory = try EngineProcess.temporaryDirectory("api")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try WorldCorpus.rules(pollInterval: "30s").write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
 
             let status = try await SandboxHost.serve(world) { port in
                 benchmark.startMeasurement()
-                let engine = try EngineProcess(
-                    ["run", "--once", "--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"],
-                    port: port, session: WorldCorpus.session, directory: directory)
+                let engine = try EngineProcess.run(rules: WorldCorpus.rules(pollInterval: "30s"), once: true, port: port, directory: directory)
                 let status = await engine.waitForExit()
                 benchmark.stopMeasurement()
                 if status != 0 { benchmark.error("run --once exited \(status): \(engine.log.suffix(2_000))") }

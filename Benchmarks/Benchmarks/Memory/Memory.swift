@@ -26,12 +26,9 @@ let benchmarks: @Sendable () -> Void = {
             let supportGroups = (0..<groupCount).filter(WorldCorpus.isSupport).map(WorldCorpus.jid)
             let directory = try EngineProcess.temporaryDirectory("memory")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try WorldCorpus.rules(pollInterval: "5s").write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
 
             try await SandboxHost.serve(world) { port in
-                let engine = try EngineProcess(
-                    ["run", "--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"],
-                    port: port, session: WorldCorpus.session, directory: directory)
+                let engine = try EngineProcess.run(rules: WorldCorpus.rules(pollInterval: "5s"), port: port, directory: directory)
                 try await engine.whileRunning {
                     // New requests all along: four a second, each a new +1 number in a random support group.
                     let arrivals = Task {

@@ -23,12 +23,9 @@ let benchmarks: @Sendable () -> Void = {
             let supportGroups = (0..<100).filter(WorldCorpus.isSupport).map(WorldCorpus.jid)
             let directory = try EngineProcess.temporaryDirectory("latency")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try WorldCorpus.rules(pollInterval: "5s").write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
 
             let appeared = try await SandboxHost.serve(world) { port -> [UserJID: Date] in
-                let engine = try EngineProcess(
-                    ["run", "--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"],
-                    port: port, session: WorldCorpus.session, directory: directory)
+                let engine = try EngineProcess.run(rules: WorldCorpus.rules(pollInterval: "5s"), port: port, directory: directory)
                 return try await engine.whileRunning { () async throws -> [UserJID: Date] in
                     // Start once the engine has ticked: its start-up is not reaction time.
                     guard try await SandboxHost.wait(timeout: .seconds(30), until: { await world.calls.contains { $0.operation == .listGroups } }) else {

@@ -49,19 +49,24 @@ public final class EngineProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Resident memory in KiB, from /proc (VmRSS); nil once the process is gone.
-    public var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        }
-        return nil
+    /// `wadial-rules run` (with `--once` if asked) on `rules`, written to `rules.yaml` in
+    /// `directory`, its state beside them, against the sandbox on `port`.
+    public static func run(rules: String, once: Bool = false, port: Int, directory: URL) throws -> EngineProcess {
+        try rules.write(to: directory.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        let arguments = ["run"] + (once ? ["--once"] : []) + ["--rules", "rules.yaml", "--state", "state.sqlite", "--log-level", "warning"]
+        return try EngineProcess(arguments, port: port, session: WorldCorpus.session, directory: directory)
     }
 
+    /// Resident memory in KiB, from /proc (VmRSS); nil once the process is gone.
+    public var residentKiB: Int? { status("VmRSS") }
+
     /// Peak resident memory in KiB (VmHWM).
-    public var peakResidentKiB: Int? {
+    public var peakResidentKiB: Int? { status("VmHWM") }
+
+    /// A KiB figure of /proc/PID/status.
+    private func status(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         }
         return nil

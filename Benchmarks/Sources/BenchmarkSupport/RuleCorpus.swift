@@ -28,17 +28,16 @@ public enum RuleCorpus {
         return files
     }
 
-    /// Writes the rule set and its numbers file into `directory`; returns the total bytes.
+    /// Writes the rule set and its numbers file into `directory`; returns the rule files written.
     @discardableResult
-    public static func write(rules count: Int, to directory: URL, everyGroup: Bool = false) throws -> Int {
+    public static func write(rules count: Int, to directory: URL, everyGroup: Bool = false) throws -> [(name: String, text: String)] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var bytes = 0
-        for (name, text) in files(rules: count, everyGroup: everyGroup) {
+        let files = Self.files(rules: count, everyGroup: everyGroup)
+        for (name, text) in files {
             try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
-            bytes += text.utf8.count
         }
         try numbersFile.write(to: directory.appendingPathComponent(numbersFileName), atomically: true, encoding: .utf8)
-        return bytes
+        return files
     }
 
     static func file(rules range: Range<Int>, first: Bool, everyGroup: Bool) -> String {

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Sandbox
 import ServiceLifecycle
-import WadialAPI
 
 /// The sandbox server in the benchmark's own process, on a free loopback port, so that the
 /// benchmark can read its world and call log directly while the engine talks to it over HTTP.
@@ -39,16 +38,6 @@ public enum SandboxHost {
             try await tasks.waitForAll()
             return try result.get()
         }
-    }
-
-    /// An HTTP client of the shared client type pointed at a served sandbox, with limits high
-    /// enough that the limiter never waits in a benchmark.
-    public static func client(port: Int) -> HTTPWadialClient {
-        HTTPWadialClient(
-            configuration: WadialConfiguration(
-                baseURL: "http://127.0.0.1:\(port)", apiKey: APIKey(apiKey),
-                requestsPerMinute: 100_000, mutationsPerMinute: 10_000),
-            logger: quietLogger)
     }
 
     /// Waits until `condition` holds, checking every `interval`; false when `timeout` passes first.
