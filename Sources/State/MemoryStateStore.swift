@@ -27,8 +27,8 @@ public actor MemoryStateStore: StateStore {
         state.filter { $0.key.kind == kind }
     }
 
-    public func setValue(_ value: String?, for key: StateKey) {
-        state[key] = value
+    public func setValues(_ changes: [(key: StateKey, value: String?)]) {
+        for (key, value) in changes { state[key] = value }
     }
 
     public func openIntent(_ intent: JournalIntent) -> Int64 {

@@ -106,14 +106,17 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func setValue(_ value: String?, for key: StateKey) async throws {
+    public func setValues(_ changes: [(key: StateKey, value: String?)]) async throws {
+        guard !changes.isEmpty else { return }
         try await pool.write { db in
-            if let value {
-                try db.execute(sql: "INSERT OR REPLACE INTO state (kind, rule, grp, sub, value) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [key.kind.rawValue, key.rule, key.group, key.sub, value])
-            } else {
-                try db.execute(sql: "DELETE FROM state WHERE kind = ? AND rule = ? AND grp = ? AND sub = ?",
-                               arguments: [key.kind.rawValue, key.rule, key.group, key.sub])
+            for (key, value) in changes {
+                if let value {
+                    try db.execute(sql: "INSERT OR REPLACE INTO state (kind, rule, grp, sub, value) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [key.kind.rawValue, key.rule, key.group, key.sub, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM state WHERE kind = ? AND rule = ? AND grp = ? AND sub = ?",
+                                   arguments: [key.kind.rawValue, key.rule, key.group, key.sub])
+                }
             }
         }
     }

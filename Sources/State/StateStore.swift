@@ -12,8 +12,8 @@ public protocol StateStore: Sendable {
 
     /// Per-rule state of one kind (threshold phases, last schedule runs, reported drift).
     func values(_ kind: StateKind) async throws -> [StateKey: String]
-    /// Sets one value; nil removes it.
-    func setValue(_ value: String?, for key: StateKey) async throws
+    /// Sets values in order, all or none (one transaction); a nil value removes its key.
+    func setValues(_ changes: [(key: StateKey, value: String?)]) async throws
 
     /// Writes intended before a call and closed with its outcome after: a crash leaves it open.
     func openIntent(_ intent: JournalIntent) async throws -> Int64
@@ -23,6 +23,13 @@ public protocol StateStore: Sendable {
     func appendAudit(_ entries: [AuditEntry]) async throws
     /// Newest last.
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry]
+}
+
+extension StateStore {
+    /// Sets one value; nil removes it.
+    public func setValue(_ value: String?, for key: StateKey) async throws {
+        try await setValues([(key, value)])
+    }
 }
 
 /// One rule's dealing with one join request. A request is keyed by group, requester and the

@@ -67,6 +67,24 @@ struct StateStoreContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func valuesSetTogetherApplyInOrder(_ kind: StoreKind) async throws {
+        try await Self.withStore(kind) { store, _ in
+            let keys = (0..<500).map { StateKey(.threshold, rule: "full", group: "1203630000000\($0)@g.us") }
+            try await store.setValues(keys.map { ($0, "pending:1") })
+            #expect(try await store.values(.threshold).count == 500)
+            // Later changes to a key win; nil removes; nothing to set is no change.
+            try await store.setValues([(keys[0], "fired"), (keys[1], nil), (keys[0], "idle"), (keys[2], "fired")])
+            try await store.setValues([])
+            let values = try await store.values(.threshold)
+            #expect(values.count == 499)
+            #expect(values[keys[0]] == "idle")
+            #expect(values[keys[1]] == nil)
+            #expect(values[keys[2]] == "fired")
+            #expect(values[keys[3]] == "pending:1")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func journalIntentsStayOpenUntilClosed(_ kind: StoreKind) async throws {
         try await Self.withStore(kind) { store, _ in
             let intent = JournalIntent(session: "s", group: group.rawValue, operation: "decide_requests", rules: ["approve"],
