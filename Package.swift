@@ -33,6 +33,8 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "YAML", dependencies: ["CYaml"]),
+        // glibc's malloc arena cap and trim, for the long-running engine (no-ops elsewhere).
+        .target(name: "CProcessMemory"),
         .target(
             name: "WadialAPI",
             dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Rules", "WadialAPI", "State",
+                "Rules", "WadialAPI", "State", "CProcessMemory",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

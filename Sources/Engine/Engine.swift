@@ -14,11 +14,15 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         public var sessions: [String]
         public var dryRun: Bool
         public var once: Bool
+        /// Runs after each round of ticks (one per session), before the engine sleeps: `run`
+        /// hands the heap's free memory back here (`ProcessMemory.releaseFree`).
+        public var afterRound: (@Sendable () -> Void)?
 
-        public init(sessions: [String], dryRun: Bool = false, once: Bool = false) {
+        public init(sessions: [String], dryRun: Bool = false, once: Bool = false, afterRound: (@Sendable () -> Void)? = nil) {
             self.sessions = sessions
             self.dryRun = dryRun
             self.once = once
+            self.afterRound = afterRound
         }
     }
 
@@ -68,6 +72,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 _ = await tick(session: session, at: started)
             }
             if options.once || Task.isShuttingDownGracefully || Task.isCancelled { return }
+            options.afterRound?()
             // The next wake counts from the tick's start, so ticks do not drift by their own
             // duration, and a deadline that passed during the tick is met at once.
             let deadline = startedAt.advanced(by: await nextWake(after: started))

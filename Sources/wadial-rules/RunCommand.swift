@@ -84,6 +84,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before the tick threads allocate: see ProcessMemory (Engine) and Benchmarks/README.md.
+        ProcessMemory.limitArenas()
         logFormat.bootstrap(level: logLevel)
         let registry = metrics != nil ? MetricsServer.bootstrap() : nil
         var logger = Logger(label: "wadial")
@@ -103,7 +105,7 @@ struct RunCommand: AsyncParsableCommand {
             printError("error: no session: name sessions in the rules or set WADIAL_SESSION_ID")
             throw ExitCode(2)
         }
-        let engine = Engine(rules: rules, options: .init(sessions: sessions, dryRun: dryRun, once: once), client: client, store: store,
+        let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
                             clock: ContinuousClock(), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
@@ -112,6 +114,12 @@ struct RunCommand: AsyncParsableCommand {
         let outcome = await Result(catching: { try await group.run() })
         try await client.shutdown()
         try outcome.get()
+    }
+
+    /// Free heap memory goes back to the system after every round of ticks, so that resident
+    /// memory follows what a tick needs rather than the largest tick so far.
+    func engineOptions(sessions: [String]) -> Engine<ContinuousClock>.Options {
+        .init(sessions: sessions, dryRun: dryRun, once: once, afterRound: { ProcessMemory.releaseFree() })
     }
 
     /// `--sandbox` keeps its state apart from a real account's.
@@ -161,7 +169,7 @@ struct RunCommand: AsyncParsableCommand {
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
             let client = HTTPWadialClient(configuration: command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger)
-            let engine = Engine(rules: rules, options: .init(sessions: [DemoWorld.session], dryRun: command.dryRun, once: command.once),
+            let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session]),
                                 client: client, store: store, clock: ContinuousClock(), logger: logger)
             let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
             let outcome = await Result(catching: {

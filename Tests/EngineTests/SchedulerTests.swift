@@ -60,6 +60,63 @@ struct SchedulerTests {
         }
     }
 
+    /// Counts calls from the engine's task (the hook is synchronous).
+    final class RoundCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
+    }
+
+    @Test func theAfterRoundHookRunsOnceAfterEverySessionTickedAndNotOnAOnceRun() async throws {
+        let clock = TestClock()
+        let world = SandboxWorld(sessions: [.init(id: "s"), .init(id: "t")], groups: [.init(jid: g1, subject: "Support")])
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
+        let rounds = RoundCounter()
+        let engine = Engine(rules: rules, options: .init(sessions: ["s", "t"], afterRound: { rounds.increment() }),
+                            client: SandboxClient(world: world), store: MemoryStateStore(), clock: clock, logger: quiet)
+        func ticks() async -> Int { await world.calls.filter { $0.operation == .listGroups }.count }
+
+        let group = ServiceGroup(configuration: .init(services: [engine], logger: quiet))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await Self.eventually { rounds.value == 1 })
+            #expect(await ticks() == 2)  // both sessions, then the hook
+            await clock.advance(by: .seconds(30))
+            #expect(await Self.eventually { rounds.value == 2 })
+            #expect(await ticks() == 4)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+
+        let onceRounds = RoundCounter()
+        let once = Engine(rules: rules, options: .init(sessions: ["s"], once: true, afterRound: { onceRounds.increment() }),
+                          client: SandboxClient(world: world), store: MemoryStateStore(), clock: clock, logger: quiet)
+        try await once.run()
+        #expect(await ticks() == 5)
+        #expect(onceRounds.value == 0)
+    }
+
+    @Test func processMemoryCapsArenasAndReleasesFreeMemoryOnGlibc() {
+        #if canImport(Glibc)
+        // The cap is applied here (no MALLOC_ARENA_MAX in this environment)...
+        #expect(ProcessMemory.limitArenas(environment: [:]))
+        // ...and left to glibc when the variable chose; a value that is not a number is ignored.
+        #expect(ProcessMemory.limitArenas(environment: ["MALLOC_ARENA_MAX": "4"]))
+        #expect(ProcessMemory.limitArenas(environment: ["MALLOC_ARENA_MAX": "many"]))
+        // Freed memory is handed back: allocate and free 64 MB in pieces below the mmap threshold.
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<1_024 {
+            let block = UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 16)
+            block.initializeMemory(as: UInt8.self, repeating: 1, count: 64 << 10)
+            blocks.append(block)
+        }
+        for block in blocks.dropLast() { block.deallocate() }
+        #expect(ProcessMemory.releaseFree())
+        blocks.last?.deallocate()
+        #endif
+    }
+
     @Test func aSessionThatIsNotConnectedIsSkipped() async throws {
         let world = SandboxWorld(sessions: [.init(id: "s", connected: false)], groups: [.init(jid: g1, subject: "Support")])
         let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
