@@ -132,9 +132,9 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 throw error
             }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
-            for change in plan.stateChanges {
-                try await store.setValue(change.value, for: change.key)
-            }
+            // One transaction for the tick's state: on a first tick of thousands of groups that
+            // is every threshold and schedule key at once.
+            try await store.setValues(plan.stateChanges)
             for view in snapshot.groups {
                 if let requests = view.requests {
                     Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
