@@ -7,6 +7,10 @@ import WadialAPI
 public final class SQLiteStateStore: StateStore {
     public static let defaultPath = ".wadial-rules/state.sqlite"
 
+    /// Page cache per connection, in KiB, and the most reader connections the pool opens.
+    public static let cacheKiB = 512
+    public static let maximumReaderCount = 2
+
     private let pool: DatabasePool
     public let path: String
 
@@ -17,6 +21,14 @@ public final class SQLiteStateStore: StateStore {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Bounded memory for a long-running `run`: each connection caches up to 512 KiB of pages
+        // (SQLite's default is 2 MiB) and the pool opens at most two readers besides its writer
+        // (GRDB's default is five). The state file is read a few keys at a time, so a larger cache
+        // only buys resident memory that grows with the file (Benchmarks/README.md, "5. Memory").
+        configuration.maximumReaderCount = Self.maximumReaderCount
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
+        }
         // DatabasePool opens the file in WAL mode.
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
@@ -52,6 +64,14 @@ public final class SQLiteStateStore: StateStore {
     /// The SQLite journal mode, for tests and `audit` to show.
     public func journalMode() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// The page cache size (`PRAGMA cache_size`, negative means KiB) of a reading and of the
+    /// writing connection, for tests.
+    public func cacheSizes() throws -> (reader: Int, writer: Int) {
+        let reader = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0 }
+        let writer = try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? 0 }
+        return (reader, writer)
     }
 
     private static func list(_ values: [String]) -> String {

@@ -122,6 +122,8 @@ struct StateStoreContractTests {
         do {
             let store = try SQLiteStateStore(path: path)
             #expect(try store.journalMode() == "wal")
+            let caches = try store.cacheSizes()
+            #expect(caches.reader == -512 && caches.writer == -512, "512 KiB of page cache on every connection, not SQLite's 2 MiB")
             try await store.setValue("fired", for: StateKey(.threshold, rule: "r", group: group.rawValue))
             _ = try await store.openIntent(JournalIntent(session: "s", group: nil, operation: "leave", rules: ["r"], targets: [], detail: "", at: at))
         }
