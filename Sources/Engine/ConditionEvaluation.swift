@@ -13,24 +13,27 @@ struct ConditionContext {
     var windows: TimeWindowMemo?
 
     func holds(_ condition: Condition) -> Bool {
-        holds(condition, request)
+        holds(condition, request.map(Requester.init) ?? .absent)
     }
 
-    /// `condition` for `request` (taken as borrowed, so that evaluating the requests of a group
-    /// does not copy each of them, nor the group, into a context of its own).
-    func holds(_ condition: Condition, _ request: MembershipRequest?) -> Bool {
+    /// `condition` for a requester (passed in, so that evaluating the requests of a group does not
+    /// copy each of them, nor the group, into a context of its own).
+    func holds(_ condition: Condition, _ requester: Requester) -> Bool {
         switch condition {
         case .numberPrefix(let prefixes):
-            guard let number = request?.phoneNumber else { return false }
+            guard case .number(let number) = requester else { return false }
             return prefixes.contains { $0.matches(number) }
         case .notNumberPrefix(let prefixes):
-            guard let number = request?.phoneNumber else { return false }
+            guard case .number(let number) = requester else { return false }
             return !prefixes.contains { $0.matches(number) }
         case .numberUnknown(let unknown):
-            guard let request else { return false }
-            return (request.phoneNumber == nil) == unknown
+            switch requester {
+            case .absent: return false
+            case .unknownNumber: return unknown
+            case .number: return !unknown
+            }
         case .numbersFile(let file):
-            guard let number = request?.phoneNumber else { return false }
+            guard case .number(let number) = requester else { return false }
             return file.numbers.contains(number)
         case .memberCount(let above, let below):
             guard let size = group.size else { return false }
@@ -44,13 +47,13 @@ struct ConditionContext {
             return SubjectPattern.matches(pattern, subject)
         case .any(let parts):
             // Loops, not `contains(where: holds)`: a closure over `self` copies the context per call.
-            for part in parts where holds(part, request) { return true }
+            for part in parts where holds(part, requester) { return true }
             return false
         case .all(let parts):
-            for part in parts where !holds(part, request) { return false }
+            for part in parts where !holds(part, requester) { return false }
             return true
         case .not(let inner):
-            return !holds(inner, request)
+            return !holds(inner, requester)
         }
     }
 
@@ -84,6 +87,19 @@ struct ConditionContext {
         guard let request else { return "n/a" }
         if let number = request.phoneNumber { return number.description }
         return request.jid.kind == .lid ? "unknown (@lid without phone)" : "unknown"
+    }
+}
+
+/// What a condition reads of a requester: all of it is the phone number, and whether there is a
+/// requester at all (group-level rules have none: every number condition fails for them).
+enum Requester {
+    case absent
+    /// A requester whose number is not known (`@lid` without a phone): fails closed.
+    case unknownNumber
+    case number(PhoneNumber)
+
+    init(_ request: MembershipRequest) {
+        self = request.phoneNumber.map(Requester.number) ?? .unknownNumber
     }
 }
 

@@ -33,6 +33,8 @@ public struct Evaluator: Sendable {
         let enabled = rules.rules.enumerated().filter { $0.element.enabled }
         // A time window's answer depends on `now` only: worked out once per window and pass.
         let windows = TimeWindowMemo(now: now)
+        // A schedule's next run depends on its last run only, which most groups share.
+        let schedules = ScheduleMemo(now: now)
         evaluateRequests(enabled, snapshot, state, now, windows, into: &plan)
         for (order, rule) in enabled {
             switch rule.trigger {
@@ -60,7 +62,7 @@ public struct Evaluator: Sendable {
                         plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                         continue
                     }
-                    guard let due = ScheduleClock.latestDue(after: last, until: now, trigger) else { continue }
+                    guard let due = schedules.latestDue(after: last, trigger, rule: order) else { continue }
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
@@ -95,38 +97,48 @@ public struct Evaluator: Sendable {
     private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
         let requestRules = enabled.filter { if case .membershipRequests = $0.element.trigger { true } else { false } }
         guard !requestRules.isEmpty else { return }
-        // Per rule, once: whether it takes part in the one-decision-per-request contest.
+        // Per rule, once: whether it takes part in the one-decision-per-request contest, and what
+        // the loops below read of it (so that they do not copy a whole rule per group).
         let contending = requestRules.map { $0.element.mode == .enforce && $0.element.decides }
+        let selectors = requestRules.map(\.element.groups)
+        let conditions = requestRules.map(\.element.condition)
+        let priorities = requestRules.map(\.element.priority)
+        let waits = requestRules.map { rule -> Double? in
+            guard case .membershipRequests(let trigger) = rule.element.trigger, let wait = trigger.pendingFor else { return nil }
+            return Double(wait.components.seconds)
+        }
+        let anyCondition = conditions.contains { $0 != nil }
         for view in snapshot.groups {
             guard let pending = view.requests, !pending.isEmpty else { continue }
             let acted = state.acted[view.group.jid] ?? []
             // Identities matter only where something was acted on before (most groups, most ticks: nothing).
             let identities = acted.isEmpty ? [] : pending.map { RequestIdentity($0.jid, $0.requestKey) }
             let decided = acted.isEmpty ? [] : Set(acted.filter(\.decided).map { RequestIdentity($0.requester, $0.requestedAt) })
+            // What conditions read of each requester, once per group rather than per rule.
+            let requesters = anyCondition ? pending.map(Requester.init) : []
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
-            for (position, (_, rule)) in requestRules.enumerated() where selects(rule.groups, view.group) {
-                guard case .membershipRequests(let trigger) = rule.trigger else { continue }
-                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
+            for position in requestRules.indices where selects(selectors[position], view.group) {
+                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == requestRules[position].element.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
                 for index in pending.indices {
                     if !identities.isEmpty {
                         let identity = identities[index]
                         guard !done.contains(identity), !decided.contains(identity) else { continue }
                     }
-                    if let wait = trigger.pendingFor {
+                    if let wait = waits[position] {
                         // A request without a time is treated as just made: never stale.
-                        guard let made = pending[index].requestedAt, now.timeIntervalSince(made) >= Double(wait.components.seconds) else { continue }
+                        guard let made = pending[index].requestedAt, now.timeIntervalSince(made) >= wait else { continue }
                     }
-                    if let condition = rule.condition, !context.holds(condition, pending[index]) { continue }
+                    if let condition = conditions[position], !context.holds(condition, requesters[index]) { continue }
                     matches[position].append(index)
                 }
             }
             // One decision per request: the winning deciding rule keeps it, the others lose it.
             var winner = [Int?](repeating: nil, count: pending.count)
-            for (position, (_, rule)) in requestRules.enumerated() where contending[position] {
+            for position in requestRules.indices where contending[position] {
                 for index in matches[position] {
-                    if let current = winner[index], requestRules[current].element.priority >= rule.priority { continue }
+                    if let current = winner[index], priorities[current] >= priorities[position] { continue }
                     winner[index] = position
                 }
             }

@@ -30,3 +30,29 @@ enum ScheduleClock {
         return due
     }
 }
+
+/// Each schedule rule's latest due time after a last run, worked out once per (rule, last run)
+/// and evaluation: the groups of a rule mostly share their last run (the same tick stamped them),
+/// and working it out walks the cron calendar in a time zone.
+final class ScheduleMemo {
+    private struct Key: Hashable {
+        let rule: Int
+        let last: Date
+    }
+
+    let now: Date
+    private var answers: [Key: Date?] = [:]
+
+    init(now: Date) {
+        self.now = now
+    }
+
+    /// `ScheduleClock.latestDue(after: last, until: now, trigger)`; `rule` names `trigger`.
+    func latestDue(after last: Date, _ trigger: ScheduleTrigger, rule: Int) -> Date? {
+        let key = Key(rule: rule, last: last)
+        if let answer = answers[key] { return answer }
+        let answer = ScheduleClock.latestDue(after: last, until: now, trigger)
+        answers[key] = .some(answer)
+        return answer
+    }
+}

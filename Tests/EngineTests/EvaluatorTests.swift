@@ -257,6 +257,29 @@ struct EvaluatorTests {
         #expect(scheduleRun(skip, last: t0.addingTimeInterval(-3600), now: t0.addingTimeInterval(5)).fires == 1)
     }
 
+    @Test func groupsOfOneScheduleWithDifferentLastRunsAreDueEachOnItsOwn() throws {
+        // One pass works a schedule out once per last run: groups sharing one share the answer,
+        // a group with another last run gets its own.
+        let rules = try ruleSet("""
+              - { id: rotate, groups: "*", trigger: { schedule: { every: 1h } }, then: [rotate_invite] }
+              - { id: other, groups: "*", trigger: { schedule: { every: 2h } }, then: [rotate_invite] }
+            """)
+        let g3 = try #require(GroupJID("120363000000000003@g.us"))
+        var state = EngineState()
+        // Every hour: g1 and g3 last ran 1 h 10 s ago (due), g2 10 minutes ago (not due).
+        let lastRuns = [(g1, -3_610.0), (g2, -600.0), (g3, -3_610.0)]
+        let names = [g1.rawValue: "g1", g2.rawValue: "g2", g3.rawValue: "g3"]
+        for (group, offset) in lastRuns {
+            for rule in ["rotate", "other"] {
+                state.values[StateKey(.scheduleRun, rule: rule, group: group.rawValue)] = String(t0.addingTimeInterval(offset).timeIntervalSince1970)
+            }
+        }
+        let plan = Evaluator(rules: rules).evaluate(snapshot([(g1, 10, nil), (g2, 10, nil), (g3, 10, nil)]), state: state, now: t0)
+        #expect(plan.actions.map { "\($0.source) \(names[$0.group.jid.rawValue] ?? "?")" } == ["rotate g1", "rotate g3"])
+        let stamped = plan.stateChanges.filter { $0.key.kind == .scheduleRun }.map { "\($0.key.rule) \(names[$0.key.group] ?? "?")" }
+        #expect(stamped == ["rotate g1", "rotate g3"])
+    }
+
     @Test func policiesEnforceAndAudit() throws {
         let enforce = try ruleSet("  []\npolicies:\n  - { id: base, groups: \"*\", ensure: { announcement: false, locked: true, ephemeral: 7d } }\n")
         let settings = GroupSettings(announcement: false, locked: false)  // ephemeral unknown: not judged
