@@ -95,19 +95,9 @@ public struct Evaluator: Sendable {
     /// conditions hold. Among rules that decide (approve/reject) in enforce mode, each request
     /// goes to the highest priority, then the earliest rule: one decision per request.
     private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
-        let requestRules = enabled.filter { if case .membershipRequests = $0.element.trigger { true } else { false } }
+        let requestRules = enabled.compactMap { RequestRule(order: $0.offset, rule: $0.element) }
         guard !requestRules.isEmpty else { return }
-        // Per rule, once: whether it takes part in the one-decision-per-request contest, and what
-        // the loops below read of it (so that they do not copy a whole rule per group).
-        let contending = requestRules.map { $0.element.mode == .enforce && $0.element.decides }
-        let selectors = requestRules.map(\.element.groups)
-        let conditions = requestRules.map(\.element.condition)
-        let priorities = requestRules.map(\.element.priority)
-        let waits = requestRules.map { rule -> Double? in
-            guard case .membershipRequests(let trigger) = rule.element.trigger, let wait = trigger.pendingFor else { return nil }
-            return Double(wait.components.seconds)
-        }
-        let anyCondition = conditions.contains { $0 != nil }
+        let anyCondition = requestRules.contains { $0.condition != nil }
         for view in snapshot.groups {
             guard let pending = view.requests, !pending.isEmpty else { continue }
             let acted = state.acted[view.group.jid] ?? []
@@ -119,37 +109,63 @@ public struct Evaluator: Sendable {
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
-            for position in requestRules.indices where selects(selectors[position], view.group) {
-                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == requestRules[position].element.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
+            for position in requestRules.indices where selects(requestRules[position].groups, view.group) {
+                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == requestRules[position].rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
                 for index in pending.indices {
                     if !identities.isEmpty {
                         let identity = identities[index]
                         guard !done.contains(identity), !decided.contains(identity) else { continue }
                     }
-                    if let wait = waits[position] {
+                    if let wait = requestRules[position].wait {
                         // A request without a time is treated as just made: never stale.
                         guard let made = pending[index].requestedAt, now.timeIntervalSince(made) >= wait else { continue }
                     }
-                    if let condition = conditions[position], !context.holds(condition, requesters[index]) { continue }
+                    if let condition = requestRules[position].condition, !context.holds(condition, requesters[index]) { continue }
                     matches[position].append(index)
                 }
             }
             // One decision per request: the winning deciding rule keeps it, the others lose it.
             var winner = [Int?](repeating: nil, count: pending.count)
-            for position in requestRules.indices where contending[position] {
+            for position in requestRules.indices where requestRules[position].contends {
                 for index in matches[position] {
-                    if let current = winner[index], priorities[current] >= priorities[position] { continue }
+                    if let current = winner[index], requestRules[current].priority >= requestRules[position].priority { continue }
                     winner[index] = position
                 }
             }
-            for (position, (order, rule)) in requestRules.enumerated() where !matches[position].isEmpty {
-                var mine = matches[position].filter { !contending[position] || winner[$0] == position }.map { pending[$0] }
+            for (position, candidate) in requestRules.enumerated() where !matches[position].isEmpty {
+                var mine = matches[position].filter { !candidate.contends || winner[$0] == position }.map { pending[$0] }
                 guard !mine.isEmpty else { continue }
                 // Oldest first; the rest waits for the next evaluation.
                 mine.sort { ($0.requestedAt ?? now) < ($1.requestedAt ?? now) }
-                let batch = Array(mine.prefix(limit(rule)))
-                add(rule, order, view.group, batch, reason: "\(batch.count) pending request\(batch.count == 1 ? "" : "s") matched", into: &plan)
+                let batch = Array(mine.prefix(limit(candidate.rule)))
+                add(candidate.rule, candidate.order, view.group, batch, reason: "\(batch.count) pending request\(batch.count == 1 ? "" : "s") matched", into: &plan)
             }
+        }
+    }
+
+    /// A `membership_requests` rule, with what the request loops read of it taken out once per
+    /// pass: reading these per group and request does not copy the whole rule.
+    private struct RequestRule {
+        let order: Int
+        let rule: Rule
+        let groups: GroupTargets
+        let condition: Condition?
+        let priority: Int
+        /// `pending_for`, in seconds.
+        let wait: Double?
+        /// Takes part in the one-decision-per-request contest (decides, in enforce mode).
+        let contends: Bool
+
+        /// Nil for a rule of another trigger.
+        init?(order: Int, rule: Rule) {
+            guard case .membershipRequests(let trigger) = rule.trigger else { return nil }
+            self.order = order
+            self.rule = rule
+            groups = rule.groups
+            condition = rule.condition
+            priority = rule.priority
+            wait = trigger.pendingFor.map { Double($0.components.seconds) }
+            contends = rule.mode == .enforce && rule.decides
         }
     }
 
