@@ -1,12 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// As Hummingbird's Package.swift: `any` spelled out, imports visible only where written, and
+// every import internal unless a file says `public import` (so no dependency leaks by accident).
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "wadial-rules",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "wadial-rules", targets: ["wadial-rules"]),
         .library(name: "YAML", targets: ["YAML"]),
+        .library(name: "WadialModels", targets: ["WadialModels"]),
         .library(name: "WadialAPI", targets: ["WadialAPI"]),
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
@@ -32,54 +41,66 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "YAML", dependencies: ["CYaml"]),
+        .target(name: "YAML", dependencies: ["CYaml"], swiftSettings: upcoming),
+        // The vocabulary every module shares, with no dependencies: identities, phone numbers,
+        // the table of group settings, setting changes, request decisions, durations.
+        .target(name: "WadialModels", swiftSettings: upcoming),
         // glibc's malloc arena cap and trim, for the long-running engine (no-ops elsewhere).
         .target(name: "CProcessMemory"),
+        .target(name: "ProcessMemory", dependencies: ["CProcessMemory"], swiftSettings: upcoming),
         .target(
             name: "WadialAPI",
             dependencies: [
+                "WadialModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: upcoming
         ),
         // What the engine must not forget: SQLite through GRDB (system libsqlite3), or memory.
         .target(
             name: "State",
-            dependencies: ["WadialAPI", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["WadialModels", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
         ),
         // The evaluator (pure), executor, scheduler and engine service.
         .target(
             name: "Engine",
             dependencies: [
-                "Rules", "WadialAPI", "State", "CProcessMemory",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Rules", "WadialAPI", "WadialModels", "State",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: upcoming
         ),
         // `wadial-rules test`: rule tests against an in-memory world.
         .target(
             name: "RuleTesting",
-            dependencies: ["Engine", "Rules", "Sandbox", "State", "WadialAPI", "YAML", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Engine", "Rules", "Sandbox", "State", "WadialAPI", "WadialModels", "YAML", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
         ),
         // The simulated WADial API: an in-memory world and an HTTP server that serves it.
         .target(
             name: "Sandbox",
             dependencies: [
                 "WadialAPI",
+                "WadialModels",
                 "YAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: upcoming
         ),
-        .target(name: "Rules", dependencies: ["YAML", "WadialAPI"]),
+        // The rule language: YAML in, typed rules out. No networking: only the models and YAML.
+        .target(name: "Rules", dependencies: ["YAML", "WadialModels"], swiftSettings: upcoming),
         .executableTarget(
             name: "wadial-rules",
             dependencies: [
@@ -90,13 +111,16 @@ let package = Package(
                 "State",
                 "Engine",
                 "RuleTesting",
+                "WadialModels",
+                "ProcessMemory",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: upcoming
         ),
         // Helpers shared by test targets (seeded randomness, a manual clock).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -105,6 +129,7 @@ let package = Package(
             name: "WadialAPITests",
             dependencies: [
                 "WadialAPI",
+                "WadialModels",
                 "Sandbox",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -115,12 +140,13 @@ let package = Package(
             ]
         ),
         // The fixtures are read from their paths, not built.
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialAPI", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StateTests", dependencies: ["State", "WadialAPI"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialModels", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProcessMemoryTests", dependencies: ["ProcessMemory"]),
+        .testTarget(name: "StateTests", dependencies: ["State", "WadialModels"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Rules", "State", "WadialAPI", "Sandbox", "TestSupport",
+                "Engine", "Rules", "State", "WadialAPI", "WadialModels", "Sandbox", "TestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import Foundation
 import Rules
 import WadialAPI
+import WadialModels
 
 /// Conditions against a group (and a requester under `membership_requests`). Unknown facts make
 /// a condition false: an unknown phone number fails every number condition but
@@ -58,8 +59,8 @@ struct ConditionContext {
     }
 
     /// True when every setting `desired` names is known and equal.
-    static func matches(_ current: GroupSettings, _ desired: DesiredSettings) -> Bool {
-        DesiredSettings.differences(current, desired).allSatisfy { $0.current != nil && !$0.differs }
+    static func matches(_ current: GroupSettings, _ desired: GroupSettings) -> Bool {
+        current.differences(from: desired).allSatisfy { $0.current != nil && !$0.differs }
     }
 
     /// Why a condition does or does not hold, for `explain` and `plan`.
@@ -121,36 +122,18 @@ final class TimeWindowMemo {
     }
 }
 
-extension DesiredSettings {
+extension GroupSettings {
+    /// One setting that `desired` names, with the value known here (nil when unknown).
     struct Difference {
-        let key: String
-        let current: String?
-        let desired: String
-        let change: SettingChange
+        let setting: GroupSetting
+        let current: SettingValue?
+        let desired: SettingValue
+        var change: SettingChange { SettingChange(setting.id, desired) }
         var differs: Bool { current != desired }
     }
 
-    /// Each setting named here, with the group's current value (nil when unknown).
-    static func differences(_ current: GroupSettings, _ desired: DesiredSettings) -> [Difference] {
-        var result: [Difference] = []
-        if let want = desired.announcement {
-            result.append(.init(key: "announcement", current: current.announcement.map(String.init), desired: String(want), change: .announcement(want)))
-        }
-        if let want = desired.locked {
-            result.append(.init(key: "locked", current: current.locked.map(String.init), desired: String(want), change: .locked(want)))
-        }
-        if let want = desired.memberAddMode {
-            result.append(.init(key: "member_add_mode", current: current.memberAddMode?.rawValue, desired: want.rawValue, change: .memberAddMode(want)))
-        }
-        if let want = desired.memberLinkMode {
-            result.append(.init(key: "member_link_mode", current: current.memberLinkMode?.rawValue, desired: want.rawValue, change: .memberLinkMode(want)))
-        }
-        if let want = desired.historySharing {
-            result.append(.init(key: "history_sharing", current: current.historySharing?.rawValue, desired: want.rawValue, change: .historySharing(want)))
-        }
-        if let want = desired.ephemeral {
-            result.append(.init(key: "ephemeral", current: current.ephemeralSeconds.map(String.init), desired: String(want.seconds), change: .ephemeral(seconds: want.seconds)))
-        }
-        return result
+    /// Each setting `desired` names, in table order, against these settings.
+    func differences(from desired: GroupSettings) -> [Difference] {
+        desired.known.map { Difference(setting: $0.setting, current: self[$0.setting.id], desired: $0.value) }
     }
 }

@@ -1,10 +1,11 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import Metrics
-import Rules
-import ServiceLifecycle
-import State
-import WadialAPI
+public import Rules
+public import ServiceLifecycle
+public import State
+public import WadialAPI
+import WadialModels
 
 /// The engine as a long-running `Service`: a tick per poll interval (and at schedule times) for
 /// each session, over one shared client. SIGTERM/SIGINT (graceful shutdown) let the write in
@@ -27,16 +28,16 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     }
 
     public let options: Options
-    private let rulesBox: RulesBox
-    private let client: any WadialClient
-    private let store: any StateStore
-    private let executor: Executor
-    private let fetcher: SnapshotFetcher
-    private let clock: C
-    private let now: @Sendable () -> Date
-    private let logger: Logger
-    private let disconnected = DisconnectedSessions()
-    private let healthState = HealthState()
+    let rulesBox: RulesBox
+    let client: any WadialClient
+    let store: any StateStore
+    let executor: Executor
+    let fetcher: SnapshotFetcher
+    let clock: C
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let disconnected = DisconnectedSessions()
+    let healthState = HealthState()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -190,103 +191,12 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             guard let requests = view.requests, !requests.isEmpty else { continue }
             let records = try await store.actedRequests(group: view.group.jid, requesters: requests.map(\.jid))
             state.acted[view.group.jid] = records.map {
-                ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decided: $0.decision != .none)
+                ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decided: $0.decision != nil)
             }
         }
         for kind in StateKind.allCases {
             state.values.merge(try await store.values(kind)) { $1 }
         }
         return state
-    }
-
-    /// Writes left open by a crash are checked against live state before anything is sent again:
-    /// a decided request that is no longer pending was decided; one still pending was not, and is
-    /// left to the rules. Other writes are closed as unknown and reported.
-    public func reconcile() async {
-        let open: [JournalEntry]
-        do {
-            open = try await store.openIntents()
-        } catch {
-            logger.error("could not read the journal", metadata: ["error": "\(error)"])
-            return
-        }
-        for entry in open {
-            let intent = entry.intent
-            var outcome = "unknown (reconciled on start)"
-            if intent.operation.hasPrefix("decide_requests:"), let group = intent.group.flatMap(GroupJID.init) {
-                do {
-                    let pending = Set(try await client.membershipRequests(session: intent.session, group).map(\.jid.rawValue))
-                    let decision: ActedRequest.Decision = intent.operation.hasSuffix("approve") ? .approve : .reject
-                    var acted: [ActedRequest] = []
-                    for (index, target) in intent.targets.enumerated() where !pending.contains(target) {
-                        guard let requester = UserJID(target) else { continue }
-                        let rule = index < intent.rules.count ? intent.rules[index] : (intent.rules.first ?? "")
-                        acted.append(ActedRequest(rule: rule, group: group, requester: requester, requestedAt: 0, decision: decision, at: now()))
-                    }
-                    try await store.recordActed(acted)
-                    outcome = "reconciled: \(acted.count) applied, \(intent.targets.count - acted.count) still pending"
-                } catch {
-                    logger.warning("could not reconcile an open write; it stays open", metadata: ["id": "\(entry.id)", "error": "\(error)"])
-                    continue
-                }
-            }
-            try? await store.closeIntent(entry.id, outcome: outcome, at: now())
-            try? await store.appendAudit([AuditEntry(at: now(), rule: intent.rules.first ?? "", group: intent.group ?? "", action: intent.operation,
-                                                     targets: intent.targets, mode: "enforce", outcome: "reconciled", detail: outcome)])
-            logger.info("reconciled an open write", metadata: ["operation": "\(intent.operation)", "outcome": "\(outcome)"])
-        }
-    }
-}
-
-extension Engine {
-    /// Healthy while the last tick succeeded within three poll intervals; otherwise why not.
-    public func health(at date: Date) async -> (healthy: Bool, reason: String) {
-        let poll = Double((await rules).settings.pollInterval.components.seconds)
-        return await healthState.check(at: date, within: 3 * poll)
-    }
-}
-
-actor HealthState {
-    private var lastSuccess: Date?
-    private var lastFailure: String?
-
-    func succeeded(at date: Date) {
-        lastSuccess = date
-        lastFailure = nil
-    }
-
-    func failed(_ reason: String) {
-        lastFailure = reason
-    }
-
-    func check(at date: Date, within limit: TimeInterval) -> (healthy: Bool, reason: String) {
-        guard let lastSuccess else { return (false, lastFailure.map { "no successful tick yet: \($0)" } ?? "no tick yet") }
-        let age = date.timeIntervalSince(lastSuccess)
-        if age <= limit { return (true, "last tick \(Int(age))s ago") }
-        return (false, "last successful tick \(Int(age))s ago" + (lastFailure.map { "; last error: \($0)" } ?? ""))
-    }
-}
-
-actor RulesBox {
-    private(set) var rules: RuleSet
-    init(_ rules: RuleSet) { self.rules = rules }
-    func set(_ rules: RuleSet) { self.rules = rules }
-}
-
-actor DisconnectedSessions {
-    private var sessions: Set<String> = []
-    /// True when newly inserted.
-    func insert(_ session: String) -> Bool { sessions.insert(session).inserted }
-    /// True when it was there.
-    func remove(_ session: String) -> Bool { sessions.remove(session) != nil }
-    func contains(_ session: String) -> Bool { sessions.contains(session) }
-}
-
-extension Engine {
-    /// Why each rule would or would not act on one request, against live state.
-    public func explain(session: String, group: GroupJID, requester: UserJID, at date: Date) async throws -> Explanation {
-        let rules = await self.rules
-        let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
-        return Explanation.explain(rules: rules, snapshot: snapshot, state: state, group: group, requester: requester, now: date)
     }
 }

@@ -1,7 +1,8 @@
-import Foundation
-import Rules
+public import Foundation
+public import Rules
 import State
 import WadialAPI
+import WadialModels
 
 /// The rules engine's decision function: (rule set, snapshot, state, now) -> plan.
 ///
@@ -13,19 +14,9 @@ public struct Evaluator: Sendable {
         self.rules = rules
     }
 
-    /// The groups of the snapshot that `targets` selects.
-    public func selects(_ targets: GroupTargets, _ group: Group) -> Bool {
-        switch targets {
-        case .all:
-            return true
-        case .some(let references):
-            return references.contains { reference in
-                switch reference {
-                case .jid(let jid): return jid == group.jid
-                case .named(let name): return rules.selector(named: name)?.matches(jid: group.jid, subject: group.subject) ?? false
-                }
-            }
-        }
+    /// Whether `targets` selects `group` (`RuleSet.selects`).
+    func selects(_ targets: GroupTargets, _ group: Group) -> Bool {
+        rules.selects(targets, jid: group.jid, subject: group.subject)
     }
 
     public func evaluate(_ snapshot: Snapshot, state: EngineState, now: Date) -> Plan {
@@ -97,30 +88,21 @@ public struct Evaluator: Sendable {
     private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
         let requestRules = enabled.compactMap { RequestRule(order: $0.offset, rule: $0.element) }
         guard !requestRules.isEmpty else { return }
-        let anyCondition = requestRules.contains { $0.condition != nil }
         for view in snapshot.groups {
             guard let pending = view.requests, !pending.isEmpty else { continue }
-            let acted = state.acted[view.group.jid] ?? []
+            let acted = ActedIndex(state.acted[view.group.jid] ?? [])
             // Identities matter only where something was acted on before (most groups, most ticks: nothing).
             let identities = acted.isEmpty ? [] : pending.map { RequestIdentity($0.jid, $0.requestKey) }
-            let decided = acted.isEmpty ? [] : Set(acted.filter(\.decided).map { RequestIdentity($0.requester, $0.requestedAt) })
             // What conditions read of each requester, once per group rather than per rule.
-            let requesters = anyCondition ? pending.map(Requester.init) : []
+            let requesters = pending.map(Requester.init)
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
             for position in requestRules.indices where selects(requestRules[position].groups, view.group) {
-                let done = acted.isEmpty ? [] : Set(acted.filter { $0.rule == requestRules[position].rule.id }.map { RequestIdentity($0.requester, $0.requestedAt) })
                 for index in pending.indices {
-                    if !identities.isEmpty {
-                        let identity = identities[index]
-                        guard !done.contains(identity), !decided.contains(identity) else { continue }
-                    }
-                    if let wait = requestRules[position].wait {
-                        // A request without a time is treated as just made: never stale.
-                        guard let made = pending[index].requestedAt, now.timeIntervalSince(made) >= wait else { continue }
-                    }
-                    if let condition = requestRules[position].condition, !context.holds(condition, requesters[index]) { continue }
+                    let identity = identities.isEmpty ? nil : identities[index]
+                    guard requestRules[position].miss(pending[index], identity: identity, acted: acted, context: context, requester: requesters[index]) == nil
+                    else { continue }
                     matches[position].append(index)
                 }
             }
@@ -143,32 +125,6 @@ public struct Evaluator: Sendable {
         }
     }
 
-    /// A `membership_requests` rule, with what the request loops read of it taken out once per
-    /// pass: reading these per group and request does not copy the whole rule.
-    private struct RequestRule {
-        let order: Int
-        let rule: Rule
-        let groups: GroupTargets
-        let condition: Condition?
-        let priority: Int
-        /// `pending_for`, in seconds.
-        let wait: Double?
-        /// Takes part in the one-decision-per-request contest (decides, in enforce mode).
-        let contends: Bool
-
-        /// Nil for a rule of another trigger.
-        init?(order: Int, rule: Rule) {
-            guard case .membershipRequests(let trigger) = rule.trigger else { return nil }
-            self.order = order
-            self.rule = rule
-            groups = rule.groups
-            condition = rule.condition
-            priority = rule.priority
-            wait = trigger.pendingFor.map { Double($0.components.seconds) }
-            contends = rule.mode == .enforce && rule.decides
-        }
-    }
-
     private func add(_ rule: Rule, _ order: Int, _ group: Group, _ requests: [MembershipRequest], reason: String, into plan: inout Plan) {
         // The blast radius is bounded by the requests batch (see `limit`); steps run in full.
         for (index, action) in rule.actions.enumerated() {
@@ -185,14 +141,15 @@ public struct Evaluator: Sendable {
         for (offset, policy) in rules.policies.enumerated() where policy.enabled {
             for view in snapshot.groups where selects(policy.groups, view.group) {
                 var changes = 0
-                for difference in DesiredSettings.differences(view.group.settings, policy.ensure) {
-                    let key = StateKey(.drift, rule: policy.id, group: view.group.jid.rawValue, sub: difference.key)
+                for difference in view.group.settings.differences(from: policy.ensure) {
+                    let key = StateKey(.drift, rule: policy.id, group: view.group.jid.rawValue, sub: difference.setting.key)
                     guard let current = difference.current else { continue }
                     guard difference.differs else {
                         if state.values[key] != nil { plan.stateChanges.append((key, nil)) }
                         continue
                     }
-                    let reason = "\(difference.key) is \(current), policy wants \(difference.desired)"
+                    let currentText = difference.setting.ruleText(current)
+                    let reason = "\(difference.setting.key) is \(currentText), policy wants \(difference.setting.ruleText(difference.desired))"
                     switch policy.mode {
                     case .enforce:
                         guard changes < rules.settings.limits.maxActionsPerRun else { continue }
@@ -201,31 +158,12 @@ public struct Evaluator: Sendable {
                             source: policy.id, isPolicy: true, mode: .enforce, order: base + offset, index: changes - 1, group: view.group,
                             step: .setting(difference.change), requests: [], reason: reason))
                     case .audit:
-                        guard state.values[key] != current else { continue }
-                        plan.stateChanges.append((key, current))
+                        guard state.values[key] != currentText else { continue }
+                        plan.stateChanges.append((key, currentText))
                         plan.notes.append(PlannedNote(source: policy.id, group: view.group.jid, action: difference.change.actionName, detail: reason))
                     }
                 }
             }
         }
     }
-}
-
-/// A pending request's identity: who, and when they asked.
-struct RequestIdentity: Hashable {
-    let requester: UserJID
-    let requestedAt: Int64
-
-    init(_ requester: UserJID, _ requestedAt: Int64) {
-        self.requester = requester
-        self.requestedAt = requestedAt
-    }
-}
-
-extension Rule {
-    /// Approves or rejects requests.
-    var decides: Bool {
-        actions.contains { $0 == .approveRequests || $0 == .rejectRequests }
-    }
-
 }

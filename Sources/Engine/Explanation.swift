@@ -1,6 +1,8 @@
-import Foundation
-import Rules
-import WadialAPI
+public import Foundation
+public import Rules
+import State
+public import WadialAPI
+public import WadialModels
 
 /// Why each rule would or would not act on one pending request: `wadial-rules explain`.
 public struct Explanation: Sendable {
@@ -30,55 +32,56 @@ public struct Explanation: Sendable {
     }
 
     public static func explain(rules: RuleSet, snapshot: Snapshot, state: EngineState, group jid: GroupJID, requester: UserJID, now: Date) -> Explanation {
-        let evaluator = Evaluator(rules: rules)
         guard let view = snapshot.view(jid) else {
             return Explanation(request: nil, number: "-", lines: [], decision: "the group \(jid) is not in the session's group list, or no rule targets it")
         }
         let request = view.requests?.first { $0.jid == requester }
         let context = ConditionContext(group: view.group, request: request, now: now)
+        let acted = ActedIndex(state.acted[jid] ?? [])
         var lines: [RuleLine] = []
-        for rule in rules.rules {
-            guard case .membershipRequests(let trigger) = rule.trigger else { continue }
-            guard evaluator.selects(rule.groups, view.group) else {
+        for (order, rule) in rules.rules.enumerated() {
+            // The evaluator's own checks (`RequestRule`), each reason turned into a line.
+            guard let candidate = RequestRule(order: order, rule: rule) else { continue }
+            guard rules.selects(rule.groups, jid: view.group.jid, subject: view.group.subject) else {
                 lines.append(RuleLine(rule: rule.id, verdict: "does not target this group", details: []))
                 continue
             }
             var details: [String] = []
-            var acts = rule.enabled
             if !rule.enabled { details.append("enabled: false") }
             guard let request else {
                 lines.append(RuleLine(rule: rule.id, verdict: "no such pending request", details: details))
                 continue
             }
-            if let wait = trigger.pendingFor {
-                let waited = request.requestedAt.map { now.timeIntervalSince($0) }
-                let old = waited.map { $0 >= Double(wait.components.seconds) } ?? false
+            let misses = candidate.misses(request, acted: acted, context: context)
+            if let wait = candidate.pendingFor {
+                var waited = request.requestedAt.map { now.timeIntervalSince($0) }
+                for case .tooRecent(let seconds, _) in misses { waited = seconds }
+                let old = !misses.contains { if case .tooRecent = $0 { true } else { false } }
                 details.append("pending_for \(RuleDuration.format(wait)): waited \(waited.map { RuleDuration.format(.seconds(Int64(max($0, 0)))) } ?? "unknown (no request time)") -> \(old ? "yes" : "no")")
-                acts = acts && old
             }
-            let acted = (state.acted[jid] ?? []).filter { $0.requester == requester && $0.requestedAt == request.requestKey }
-            if acted.contains(where: { $0.rule == rule.id }) {
-                details.append("already acted on this request")
-                acts = false
-            } else if let other = acted.first(where: \.decided) {
-                details.append("already decided by \(other.rule)")
-                acts = false
+            for miss in misses {
+                switch miss {
+                case .alreadyActed: details.append("already acted on this request")
+                case .decidedBy(let other): details.append("already decided by \(other)")
+                default: break
+                }
             }
             if let condition = rule.condition {
                 for (text, holds) in Self.explain(condition, context, depth: 0) {
                     details.append("\(text) -> \(holds ? "holds" : "does not hold")")
                 }
-                acts = acts && context.holds(condition)
             }
-            let what = rule.actions.map(\.kind.rawValue).joined(separator: ", ")
+            let acts = rule.enabled && misses.isEmpty
+            let what = rule.actions.map(\.kind.name).joined(separator: ", ")
             lines.append(RuleLine(rule: rule.id, verdict: acts ? "would act (\(what))\(rule.mode == .audit ? " in audit mode" : "")" : "would not act", details: details))
         }
-        let plan = evaluator.evaluate(Snapshot(session: snapshot.session, takenAt: now, groups: [Snapshot.GroupView(group: view.group, requests: request.map { [$0] } ?? [])]),
-                                      state: state, now: now)
-        let decisions = plan.actions.filter { $0.mode == .enforce && ($0.step == .rule(.approveRequests) || $0.step == .rule(.rejectRequests)) }
+        let plan = Evaluator(rules: rules).evaluate(
+            Snapshot(session: snapshot.session, takenAt: now, groups: [Snapshot.GroupView(group: view.group, requests: request.map { [$0] } ?? [])]),
+            state: state, now: now)
+        let decisions = plan.actions.filter { $0.mode == .enforce && $0.decision != nil }
         let decision = request == nil
             ? "none: \(requester) has no pending request in \(jid)"
-            : decisions.first.map { "\($0.name == "approve_requests" ? "approve" : "reject") by \($0.source) (priority, then rule order)" } ?? "none: the request stays pending"
+            : decisions.first.map { "\($0.decision?.rawValue ?? "") by \($0.source) (priority, then rule order)" } ?? "none: the request stays pending"
         return Explanation(request: request, number: context.numberDescription, lines: lines, decision: decision)
     }
 
@@ -110,5 +113,14 @@ public struct Explanation: Sendable {
         case .all: "all"
         case .not: "not"
         }
+    }
+}
+
+extension Engine {
+    /// Why each rule would or would not act on one request, against live state.
+    public func explain(session: String, group: GroupJID, requester: UserJID, at date: Date) async throws -> Explanation {
+        let rules = await self.rules
+        let (snapshot, state) = try await observe(session: session, rules: rules, at: date)
+        return Explanation.explain(rules: rules, snapshot: snapshot, state: state, group: group, requester: requester, now: date)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Rules
-import State
-import WadialAPI
+public import Rules
+public import State
+public import WadialAPI
+public import WadialModels
 
 /// What one evaluation decided: actions to take, and state to remember.
 public struct Plan: Sendable {
@@ -46,54 +47,20 @@ public struct PlannedAction: Sendable {
     /// The action's name as in the rule language (`approve_requests`, `set_announcement`).
     public var name: String {
         switch step {
-        case .rule(let action): action.kind.rawValue
+        case .rule(let action): action.kind.name
         case .setting(let change): change.actionName
         }
+    }
+
+    /// The decision this step makes, if it approves or rejects the rule's requests.
+    public var decision: RequestDecision? {
+        if case .rule(let action) = step { action.decision } else { nil }
     }
 
     public var isWrite: Bool {
         switch step {
         case .rule(let action): action.kind.isWrite
         case .setting: true
-        }
-    }
-}
-
-extension SettingChange {
-    var actionName: String {
-        switch self {
-        case .announcement: "set_announcement"
-        case .locked: "set_locked"
-        case .memberAddMode: "set_member_add_mode"
-        case .memberLinkMode: "set_member_link_mode"
-        case .historySharing: "set_history_sharing"
-        case .ephemeral: "set_ephemeral"
-        }
-    }
-
-    var detail: String {
-        switch self {
-        case .announcement(let value): "announcement=\(value)"
-        case .locked(let value): "locked=\(value)"
-        case .memberAddMode(let mode): "member_add_mode=\(mode.rawValue)"
-        case .memberLinkMode(let mode): "member_link_mode=\(mode.rawValue)"
-        case .historySharing(let mode): "history_sharing=\(mode.rawValue)"
-        case .ephemeral(let seconds): "ephemeral=\(EphemeralDuration(seconds: seconds)?.rawValue ?? "\(seconds)s")"
-        }
-    }
-}
-
-extension Action {
-    /// The settings change this action makes, if it is one.
-    var settingChange: SettingChange? {
-        switch self {
-        case .setAnnouncement(let value): .announcement(value)
-        case .setLocked(let value): .locked(value)
-        case .setMemberAddMode(let mode): .memberAddMode(mode)
-        case .setMemberLinkMode(let mode): .memberLinkMode(mode)
-        case .setHistorySharing(let mode): .historySharing(mode)
-        case .setEphemeral(let duration): .ephemeral(seconds: duration.seconds)
-        default: nil
         }
     }
 }

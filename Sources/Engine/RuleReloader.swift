@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import Rules
-import ServiceLifecycle
+public import Logging
+public import Rules
+public import ServiceLifecycle
 import UnixSignals
 
 /// Re-reads the rules on SIGHUP and, with `watch`, when a rule file changes. The new rule set

@@ -1,6 +1,7 @@
-import Foundation
-import State
-import WadialAPI
+public import Foundation
+public import State
+public import WadialAPI
+public import WadialModels
 
 /// What one tick knows of one session's groups: fetched once and shared by every rule.
 public struct Snapshot: Sendable {

@@ -1,7 +1,8 @@
-import Foundation
-import Logging
-import Rules
-import WadialAPI
+public import Foundation
+public import Logging
+public import Rules
+public import WadialAPI
+import WadialModels
 
 /// Reads what the rule set needs, once per tick: the group list; requests only for groups that a
 /// `membership_requests` rule targets; metadata only for groups whose listed settings lack what a
@@ -16,13 +17,12 @@ public struct SnapshotFetcher: Sendable {
     }
 
     public func snapshot(session: String, rules: RuleSet, now: Date) async throws -> Snapshot {
-        let evaluator = Evaluator(rules: rules)
         let listed = try await client.listGroups(session: session)
         var views: [Snapshot.GroupView] = []
         for group in listed {
             var view = Snapshot.GroupView(group: group)
-            let targeting = rules.rules.filter { $0.enabled && evaluator.selects($0.groups, group) }
-            let policies = rules.policies.filter { $0.enabled && evaluator.selects($0.groups, group) }
+            let targeting = rules.rules.filter { $0.enabled && rules.selects($0.groups, jid: group.jid, subject: group.subject) }
+            let policies = rules.policies.filter { $0.enabled && rules.selects($0.groups, jid: group.jid, subject: group.subject) }
             guard !targeting.isEmpty || !policies.isEmpty else { continue }
             if targeting.contains(where: { if case .membershipRequests = $0.trigger { true } else { false } }) {
                 do {
@@ -33,7 +33,7 @@ public struct SnapshotFetcher: Sendable {
                 }
             }
             let needed = Self.settingsNeeded(targeting, policies)
-            if !needed.isEmpty, needed.contains(where: { !Self.isKnown($0, in: group.settings) }) || group.size == nil {
+            if !needed.isEmpty, needed.contains(where: { group.settings[$0] == nil }) || group.size == nil {
                 do {
                     let metadata = try await client.group(session: session, group.jid)
                     view.group = Self.merge(group, metadata)
@@ -46,32 +46,20 @@ public struct SnapshotFetcher: Sendable {
         return Snapshot(session: session, takenAt: now, groups: views)
     }
 
-    /// The setting keys that conditions and policies read.
-    static func settingsNeeded(_ rules: [Rule], _ policies: [Policy]) -> Set<String> {
-        var keys = Set<String>()
+    /// The settings that conditions and policies read.
+    static func settingsNeeded(_ rules: [Rule], _ policies: [Policy]) -> Set<GroupSetting.ID> {
+        var needed = Set<GroupSetting.ID>()
         func visit(_ condition: Condition) {
             switch condition {
-            case .setting(let desired): keys.formUnion(DesiredSettings.differences(GroupSettings(), desired).map(\.key))
+            case .setting(let desired): needed.formUnion(desired.known.map(\.setting.id))
             case .any(let parts), .all(let parts): parts.forEach(visit)
             case .not(let inner): visit(inner)
             default: break
             }
         }
         rules.compactMap(\.condition).forEach(visit)
-        for policy in policies { keys.formUnion(DesiredSettings.differences(GroupSettings(), policy.ensure).map(\.key)) }
-        return keys
-    }
-
-    static func isKnown(_ key: String, in settings: GroupSettings) -> Bool {
-        switch key {
-        case "announcement": settings.announcement != nil
-        case "locked": settings.locked != nil
-        case "member_add_mode": settings.memberAddMode != nil
-        case "member_link_mode": settings.memberLinkMode != nil
-        case "history_sharing": settings.historySharing != nil
-        case "ephemeral": settings.ephemeralSeconds != nil
-        default: true
-        }
+        for policy in policies { needed.formUnion(policy.ensure.known.map(\.setting.id)) }
+        return needed
     }
 
     /// The listing, completed by metadata where the listing lacked a field.
@@ -81,11 +69,7 @@ public struct SnapshotFetcher: Sendable {
         group.description = listed.description ?? metadata.description
         group.size = metadata.size ?? listed.size
         group.participants = metadata.participants ?? listed.participants
-        let a = listed.settings, b = metadata.settings
-        group.settings = GroupSettings(
-            announcement: b.announcement ?? a.announcement, locked: b.locked ?? a.locked, memberAddMode: b.memberAddMode ?? a.memberAddMode,
-            memberLinkMode: b.memberLinkMode ?? a.memberLinkMode, historySharing: b.historySharing ?? a.historySharing,
-            ephemeralSeconds: b.ephemeralSeconds ?? a.ephemeralSeconds)
+        group.settings = listed.settings.merging(metadata.settings)
         return group
     }
 }

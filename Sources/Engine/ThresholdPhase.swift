@@ -1,5 +1,5 @@
-import Foundation
-import Rules
+public import Foundation
+public import Rules
 
 /// The edge detector of a `member_count` trigger for one group:
 ///

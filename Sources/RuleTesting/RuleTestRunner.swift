@@ -6,6 +6,7 @@ import Sandbox
 import State
 import WadialAPI
 import YAML
+import WadialModels
 
 /// Runs rule test files (RULES.md, "Rule tests"): the real engine, evaluator, executor and state
 /// logic against an in-memory world and an in-memory store, with time moved by the test.
@@ -114,7 +115,7 @@ public struct RuleTestRunner: Sendable {
     /// The actions of one tick, one per rule, action and group, with their targets merged.
     static func actions(_ entries: [AuditEntry]) -> [ExpectedAction] {
         var merged: [String: ExpectedAction] = [:]
-        for entry in entries where ["done", "would", "failed", "unknown"].contains(entry.outcome) {
+        for entry in entries where [AuditOutcome.done, .would, .failed, .unknown].contains(entry.outcome) {
             let key = "\(entry.rule)|\(entry.action)|\(entry.group)"
             var action = merged[key] ?? ExpectedAction(rule: entry.rule, action: entry.action, group: entry.group, participants: [])
             action.participants = (action.participants + entry.targets).sorted()

@@ -1,15 +1,11 @@
-import WadialAPI
+public import WadialModels
 
 /// One step of `then:`. Steps run in order; a failure stops the rule's remaining steps for that group.
 public enum Action: Sendable, Hashable {
-    case approveRequests
-    case rejectRequests
-    case setAnnouncement(Bool)
-    case setLocked(Bool)
-    case setMemberAddMode(MemberAddMode)
-    case setMemberLinkMode(MemberLinkMode)
-    case setHistorySharing(HistorySharingMode)
-    case setEphemeral(EphemeralDuration)
+    /// `approve_requests` or `reject_requests`: the requests the rule matched.
+    case decide(RequestDecision)
+    /// `set_announcement: true` and the other settings of `GroupSetting`.
+    case setting(SettingChange)
     case updateProfile(subject: Template?, description: Template?)
     case participants(ParticipantsAction)
     case rotateInvite
@@ -17,26 +13,45 @@ public enum Action: Sendable, Hashable {
     case webhook(Webhook)
     case log(Template)
 
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case approveRequests = "approve_requests"
-        case rejectRequests = "reject_requests"
-        case setAnnouncement = "set_announcement"
-        case setLocked = "set_locked"
-        case setMemberAddMode = "set_member_add_mode"
-        case setMemberLinkMode = "set_member_link_mode"
-        case setHistorySharing = "set_history_sharing"
-        case setEphemeral = "set_ephemeral"
-        case updateProfile = "update_profile"
-        case participants = "participants"
-        case rotateInvite = "rotate_invite"
-        case leaveGroup = "leave_group"
-        case webhook = "webhook"
-        case log = "log"
+    public static let approveRequests = Action.decide(.approve)
+    public static let rejectRequests = Action.decide(.reject)
+
+    /// What an action is, whatever its value: the rule language names one per kind.
+    public enum Kind: Sendable, Hashable, CustomStringConvertible {
+        case decide(RequestDecision)
+        case setting(GroupSetting.ID)
+        case updateProfile, participants, rotateInvite, leaveGroup, webhook, log
+
+        /// Every kind, in the order the reference lists them: the decisions, the settings of the
+        /// table, then the rest.
+        public static let allCases: [Kind] = [.decide(.approve), .decide(.reject)] + GroupSetting.ID.allCases.map(Kind.setting)
+            + [.updateProfile, .participants, .rotateInvite, .leaveGroup, .webhook, .log]
+
+        /// The action's name in the rule language: `approve_requests`, `set_announcement`, `log`.
+        public var name: String {
+            switch self {
+            case .decide(let decision): decision.actionName
+            case .setting(let id): id.setting.action
+            case .updateProfile: "update_profile"
+            case .participants: "participants"
+            case .rotateInvite: "rotate_invite"
+            case .leaveGroup: "leave_group"
+            case .webhook: "webhook"
+            case .log: "log"
+            }
+        }
+
+        public var description: String { name }
+
+        public init?(name: String) {
+            guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = kind
+        }
 
         /// Written as a bare word (`- approve_requests`) rather than `- key: value`.
         public var takesNoValue: Bool {
             switch self {
-            case .approveRequests, .rejectRequests, .rotateInvite, .leaveGroup: true
+            case .decide, .rotateInvite, .leaveGroup: true
             default: false
             }
         }
@@ -52,14 +67,8 @@ public enum Action: Sendable, Hashable {
 
     public var kind: Kind {
         switch self {
-        case .approveRequests: .approveRequests
-        case .rejectRequests: .rejectRequests
-        case .setAnnouncement: .setAnnouncement
-        case .setLocked: .setLocked
-        case .setMemberAddMode: .setMemberAddMode
-        case .setMemberLinkMode: .setMemberLinkMode
-        case .setHistorySharing: .setHistorySharing
-        case .setEphemeral: .setEphemeral
+        case .decide(let decision): .decide(decision)
+        case .setting(let change): .setting(change.id)
         case .updateProfile: .updateProfile
         case .participants: .participants
         case .rotateInvite: .rotateInvite
@@ -68,17 +77,18 @@ public enum Action: Sendable, Hashable {
         case .log: .log
         }
     }
+
+    /// The decision this action makes, if it is `approve_requests` or `reject_requests`.
+    public var decision: RequestDecision? {
+        if case .decide(let decision) = self { decision } else { nil }
+    }
 }
 
 public struct ParticipantsAction: Sendable, Hashable {
-    public enum Operation: String, Sendable, Hashable, CaseIterable {
-        case add, remove, promote, demote
-    }
-
-    public var operation: Operation
+    public var operation: ParticipantOperation
     public var members: [UserJID]
 
-    public init(operation: Operation, members: [UserJID]) {
+    public init(operation: ParticipantOperation, members: [UserJID]) {
         self.operation = operation
         self.members = members
     }

@@ -1,4 +1,4 @@
-import WadialAPI
+public import WadialModels
 
 /// `if:` and its parts. Number conditions fail closed: when a requester's phone number is not
 /// known, each of them is false except `number_unknown: true`.
@@ -9,7 +9,8 @@ public indirect enum Condition: Sendable, Hashable {
     case numbersFile(NumbersFile)
     case memberCount(above: Int?, below: Int?)
     case time(TimeWindow)
-    case setting(DesiredSettings)
+    /// Every setting named is known and has the value given.
+    case setting(GroupSettings)
     case subject(String)
     case any([Condition])
     case all([Condition])
@@ -47,31 +48,4 @@ public struct NumbersFile: Sendable, Hashable {
         self.resolvedPath = resolvedPath
         self.numbers = numbers
     }
-}
-
-/// Settings as a policy wants them (`ensure:`) or a condition tests them (`setting:`);
-/// a nil field is not looked at.
-public struct DesiredSettings: Sendable, Hashable {
-    public var announcement: Bool?
-    public var locked: Bool?
-    public var memberAddMode: MemberAddMode?
-    public var memberLinkMode: MemberLinkMode?
-    public var historySharing: HistorySharingMode?
-    public var ephemeral: EphemeralDuration?
-
-    public init(
-        announcement: Bool? = nil, locked: Bool? = nil, memberAddMode: MemberAddMode? = nil,
-        memberLinkMode: MemberLinkMode? = nil, historySharing: HistorySharingMode? = nil, ephemeral: EphemeralDuration? = nil
-    ) {
-        self.announcement = announcement
-        self.locked = locked
-        self.memberAddMode = memberAddMode
-        self.memberLinkMode = memberLinkMode
-        self.historySharing = historySharing
-        self.ephemeral = ephemeral
-    }
-
-    public static let keys = ["announcement", "locked", "member_add_mode", "member_link_mode", "history_sharing", "ephemeral"]
-
-    public var isEmpty: Bool { self == DesiredSettings() }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+import WadialModels
 import YAML
 
 /// Reads one file's `Node` tree into model values, collecting every problem instead of stopping
@@ -178,17 +178,29 @@ final class DecodingContext {
 
     /// One of the raw values of `E`, with a suggestion for a near miss.
     func choice<E: RawRepresentable & CaseIterable>(_ node: Node, _ path: KeyPath, _ type: E.Type) -> E? where E.RawValue == String {
-        let names = E.allCases.map(\.rawValue)
+        choice(node, path, among: E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
+    }
+
+    /// One of `names`, or an error naming them (with the closest as a suggestion).
+    func choice(_ node: Node, _ path: KeyPath, among names: [String]) -> String? {
         let what = "one of \(names.joined(separator: ", "))"
         guard let scalar = node.scalar, scalar.value != .null else {
             expected(what, found: node, path)
             return nil
         }
-        if let value = E(rawValue: scalar.string) { return value }
+        if names.contains(scalar.string) { return scalar.string }
         var suggestion = Suggestion.closest(to: scalar.string, among: names).map { "did you mean \"\($0)\"?" }
         if case .bool(let flag) = scalar.value, names.contains("off"), !flag { suggestion = "write off" }
         report(node.mark, path, "expected \(what); found \(node.kindDescription)", suggestion: suggestion)
         return nil
+    }
+
+    /// A value of `setting` as the rule language writes it (`GroupSetting.Values`).
+    func settingValue(_ node: Node, _ path: KeyPath, _ setting: GroupSetting) -> SettingValue? {
+        switch setting.values {
+        case .boolean: bool(node, path).map(SettingValue.bool)
+        case .choice, .duration: choice(node, path, among: setting.valueNames).flatMap(setting.value(ruleText:))
+        }
     }
 
     /// An IANA time zone name such as `Europe/Berlin`.

@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+public import WadialModels
 
 /// A named selector from `groups:`: listed JIDs and/or groups whose subject matches a pattern,
 /// less the excluded ones.

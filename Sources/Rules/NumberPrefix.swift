@@ -1,6 +1,6 @@
 import Foundation
+public import WadialModels
 
-import WadialAPI
 
 /// A phone-number prefix as digits: `"+1"` is `1`, `"+44 20"` is `4420`, `"0044"` is `44`.
 public struct NumberPrefix: Sendable, Hashable, CustomStringConvertible {

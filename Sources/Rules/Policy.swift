@@ -1,3 +1,5 @@
+public import WadialModels
+
 /// One entry of `policies:`: settings that selected groups must have, checked every poll interval.
 public struct Policy: Sendable, Hashable {
     public var id: String
@@ -5,11 +7,11 @@ public struct Policy: Sendable, Hashable {
     public var groups: GroupTargets
     /// `enforce` changes drifted settings back; `audit` reports the drift and changes nothing.
     public var mode: RuleMode
-    public var ensure: DesiredSettings
+    public var ensure: GroupSettings
     public var enabled: Bool
     public var location: SourceLocation?
 
-    public init(id: String, description: String? = nil, groups: GroupTargets, mode: RuleMode = .enforce, ensure: DesiredSettings, enabled: Bool = true, location: SourceLocation? = nil) {
+    public init(id: String, description: String? = nil, groups: GroupTargets, mode: RuleMode = .enforce, ensure: GroupSettings, enabled: Bool = true, location: SourceLocation? = nil) {
         self.id = id
         self.description = description
         self.groups = groups

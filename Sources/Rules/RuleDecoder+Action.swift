@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+import WadialModels
 import YAML
 
 extension RuleDecoder {
@@ -12,29 +12,28 @@ extension RuleDecoder {
         var actions: [Action] = []
         var inviteAvailable = false
         var ok = true
-        var decision: (Action.Kind, Mark)?
+        var decision: (RequestDecision, Mark)?
         for (item, itemPath) in items {
             guard let action = decodeAction(item, itemPath, trigger: trigger, inviteAvailable: inviteAvailable) else {
                 ok = false
                 continue
             }
-            let kind = action.kind
-            if kind == .approveRequests || kind == .rejectRequests {
-                if let (first, _) = decision, first != kind {
-                    context.report(item.mark, itemPath, "a rule decides each request once: \(first.rawValue) and \(kind.rawValue) cannot both be in one rule",
+            if let made = action.decision {
+                if let (first, _) = decision, first != made {
+                    context.report(item.mark, itemPath, "a rule decides each request once: \(first.actionName) and \(made.actionName) cannot both be in one rule",
                                    suggestion: "write a second rule with its own condition and use priority to order them")
                     ok = false
                 }
-                decision = (kind, item.mark)
+                decision = (made, item.mark)
             }
-            if kind == .rotateInvite { inviteAvailable = true }
+            if action.kind == .rotateInvite { inviteAvailable = true }
             actions.append(action)
         }
         return ok ? actions : nil
     }
 
     private func decodeAction(_ node: Node, _ path: KeyPath, trigger: Trigger?, inviteAvailable: Bool) -> Action? {
-        let names = Action.Kind.allCases.map(\.rawValue)
+        let names = Action.Kind.allCases.map(\.name)
         let name: String
         let keyMark: Mark
         var value: Node?
@@ -58,13 +57,13 @@ extension RuleDecoder {
             context.expected("an action (\(names.joined(separator: ", ")))", found: node, path)
             return nil
         }
-        guard let kind = Action.Kind(rawValue: name) else {
+        guard let kind = Action.Kind(name: name) else {
             context.report(keyMark, path, "unknown action \"\(name.truncated)\"; expected one of \(names.joined(separator: ", "))",
                            suggestion: Suggestion.closest(to: name, among: names).map { "did you mean \"\($0)\"?" })
             return nil
         }
         let valuePath = path.key(name)
-        if kind == .approveRequests || kind == .rejectRequests, let trigger {
+        if case .decide = kind, let trigger {
             guard case .membershipRequests = trigger else {
                 context.report(keyMark, valuePath, "\(name) decides join requests and needs the membership_requests trigger; this rule's trigger is \(trigger.name)")
                 return nil
@@ -76,8 +75,7 @@ extension RuleDecoder {
                 return nil
             }
             switch kind {
-            case .approveRequests: return .approveRequests
-            case .rejectRequests: return .rejectRequests
+            case .decide(let decision): return .decide(decision)
             case .rotateInvite: return .rotateInvite
             default: return .leaveGroup
             }
@@ -87,12 +85,8 @@ extension RuleDecoder {
             return nil
         }
         switch kind {
-        case .setAnnouncement: return context.bool(value, valuePath).map(Action.setAnnouncement)
-        case .setLocked: return context.bool(value, valuePath).map(Action.setLocked)
-        case .setMemberAddMode: return context.choice(value, valuePath, MemberAddMode.self).map(Action.setMemberAddMode)
-        case .setMemberLinkMode: return context.choice(value, valuePath, MemberLinkMode.self).map(Action.setMemberLinkMode)
-        case .setHistorySharing: return context.choice(value, valuePath, HistorySharingMode.self).map(Action.setHistorySharing)
-        case .setEphemeral: return context.choice(value, valuePath, EphemeralDuration.self).map(Action.setEphemeral)
+        case .setting(let id):
+            return context.settingValue(value, valuePath, id.setting).map { Action.setting(SettingChange(id, $0)) }
         case .updateProfile: return updateProfile(value, valuePath, inviteAvailable: inviteAvailable)
         case .participants: return participants(value, valuePath).map(Action.participants)
         case .webhook: return webhook(value, valuePath, inviteAvailable: inviteAvailable).map(Action.webhook)
@@ -103,16 +97,12 @@ extension RuleDecoder {
 
     static func example(_ kind: Action.Kind) -> String {
         switch kind {
-        case .setAnnouncement, .setLocked: "\(kind.rawValue): true"
-        case .setMemberAddMode: "set_member_add_mode: admin_add"
-        case .setMemberLinkMode: "set_member_link_mode: admin_link"
-        case .setHistorySharing: "set_history_sharing: admin_share"
-        case .setEphemeral: "set_ephemeral: 7d"
+        case .setting(let id): id.setting.example
         case .updateProfile: "update_profile: { description: \"...\" }"
         case .participants: "participants: { action: add, numbers: [\"+15551234567\"] }"
         case .webhook: "webhook: { url: \"https://example.org/hook\" }"
         case .log: "log: \"message\""
-        default: kind.rawValue
+        default: kind.name
         }
     }
 
@@ -131,7 +121,7 @@ extension RuleDecoder {
 
     private func participants(_ node: Node, _ path: KeyPath) -> ParticipantsAction? {
         guard let fields = context.fields(node, path, what: "participants options", known: Self.participantsKeys, required: ["action", "numbers"]) else { return nil }
-        let operation = fields["action"].flatMap { context.choice($0.value, path.key("action"), ParticipantsAction.Operation.self) }
+        let operation = fields["action"].flatMap { context.choice($0.value, path.key("action"), ParticipantOperation.self) }
         var members: [UserJID] = []
         var ok = true
         if let field = fields["numbers"], let items = context.list(field.value, path.key("numbers"), what: "phone numbers or user JIDs", allowSingle: true) {

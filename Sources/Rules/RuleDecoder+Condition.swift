@@ -1,6 +1,6 @@
 import Foundation
-import WadialAPI
 import YAML
+import WadialModels
 
 extension RuleDecoder {
     static let memberCountConditionKeys = ["above", "below"]

@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+import WadialModels
 import YAML
 
 /// Decodes entries of `rules:` and `policies:`.
@@ -89,27 +89,24 @@ struct RuleDecoder {
         return references.count == items.count ? .some(references) : nil
     }
 
-    /// The keys of `setting:` and `ensure:`.
-    func decodeSettings(_ node: Node, _ path: KeyPath, what: String) -> DesiredSettings? {
-        guard let fields = context.fields(node, path, what: what, known: DesiredSettings.keys) else { return nil }
+    /// The keys of `setting:` and `ensure:`: the settings of `GroupSetting`.
+    func decodeSettings(_ node: Node, _ path: KeyPath, what: String) -> GroupSettings? {
+        let keys = GroupSetting.all.map(\.key)
+        guard let fields = context.fields(node, path, what: what, known: keys) else { return nil }
         guard !fields.isEmpty else {
-            context.report(node.mark, path, "expected at least one of \(DesiredSettings.keys.joined(separator: ", "))")
+            context.report(node.mark, path, "expected at least one of \(keys.joined(separator: ", "))")
             return nil
         }
-        var settings = DesiredSettings()
+        var settings = GroupSettings()
         var ok = true
-        func take<T>(_ key: String, _ read: (Node, KeyPath) -> T?) -> T? {
-            guard let field = fields[key] else { return nil }
-            let value = read(field.value, path.key(key))
-            if value == nil { ok = false }
-            return value
+        for setting in GroupSetting.all {
+            guard let field = fields[setting.key] else { continue }
+            if let value = context.settingValue(field.value, path.key(setting.key), setting) {
+                settings[setting.id] = value
+            } else {
+                ok = false
+            }
         }
-        settings.announcement = take("announcement", context.bool)
-        settings.locked = take("locked", context.bool)
-        settings.memberAddMode = take("member_add_mode") { context.choice($0, $1, MemberAddMode.self) }
-        settings.memberLinkMode = take("member_link_mode") { context.choice($0, $1, MemberLinkMode.self) }
-        settings.historySharing = take("history_sharing") { context.choice($0, $1, HistorySharingMode.self) }
-        settings.ephemeral = take("ephemeral") { context.choice($0, $1, EphemeralDuration.self) }
         return ok ? settings : nil
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import WadialAPI
 import YAML
+import WadialModels
 
 /// What one file contributes to a rule set, before the files are checked against each other.
 struct RuleFile {

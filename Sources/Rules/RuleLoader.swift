@@ -1,5 +1,5 @@
-import Foundation
-import YAML
+public import Foundation
+public import YAML
 
 /// Loads rule files into a validated `RuleSet`, reporting every problem at once.
 ///

@@ -1,4 +1,4 @@
-import YAML
+public import YAML
 
 /// One thing wrong with a rule file: where, at which key path, and what was expected.
 public struct RuleProblem: Error, Sendable, Hashable, CustomStringConvertible, Encodable {

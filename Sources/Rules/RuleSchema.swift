@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+import WadialModels
 
 /// A JSON Schema (draft 2020-12) of the rule language, for editor completion and checks.
 ///
@@ -39,14 +39,15 @@ public enum RuleSchema {
         ["anyOf": [item, ["type": "array", "items": item, "minItems": 1]]]
     }
 
+    /// A setting's values: a boolean, or one of its words.
+    static func value(_ setting: GroupSetting) -> Object {
+        guard setting.values != .boolean else { return ["type": "boolean", "description": "\(setting.summary) (true or false; yes/no/on/off are strings)"] }
+        return choice(setting.valueNames, setting.summary)
+    }
+
     static func document() -> Object {
-        let settingsValues: Object = [
-            "announcement": boolean, "locked": boolean,
-            "member_add_mode": choice(MemberAddMode.allCases.map(\.rawValue)),
-            "member_link_mode": choice(MemberLinkMode.allCases.map(\.rawValue)),
-            "history_sharing": choice(HistorySharingMode.allCases.map(\.rawValue)),
-            "ephemeral": choice(EphemeralDuration.allCases.map(\.rawValue)),
-        ]
+        var settingsValues: Object = [:]
+        for setting in GroupSetting.all { settingsValues[setting.key] = value(setting) }
         let conditionProperties: Object = [
             "number_prefix": stringOrList(ref("prefix")),
             "not_number_prefix": stringOrList(ref("prefix")),
@@ -82,16 +83,12 @@ public enum RuleSchema {
         for kind in Action.Kind.allCases {
             let value: Object? =
                 switch kind {
-                case .approveRequests, .rejectRequests, .rotateInvite, .leaveGroup: nil
-                case .setAnnouncement, .setLocked: boolean
-                case .setMemberAddMode: choice(MemberAddMode.allCases.map(\.rawValue))
-                case .setMemberLinkMode: choice(MemberLinkMode.allCases.map(\.rawValue))
-                case .setHistorySharing: choice(HistorySharingMode.allCases.map(\.rawValue))
-                case .setEphemeral: choice(EphemeralDuration.allCases.map(\.rawValue))
+                case .decide, .rotateInvite, .leaveGroup: nil
+                case .setting(let id): value(id.setting)
                 case .updateProfile: closed(["subject": ref("template"), "description": ref("template")])
                 case .participants:
                     closed(
-                        ["action": choice(ParticipantsAction.Operation.allCases.map(\.rawValue)), "numbers": stringOrList(string)],
+                        ["action": choice(ParticipantOperation.allCases.map(\.rawValue)), "numbers": stringOrList(string)],
                         required: ["action", "numbers"])
                 case .webhook:
                     closed(
@@ -100,10 +97,10 @@ public enum RuleSchema {
                 case .log: ref("template")
                 }
             if let value {
-                actionForms.append(oneKey(kind.rawValue, value))
+                actionForms.append(oneKey(kind.name, value))
             } else {
-                actionForms.append(["const": kind.rawValue])
-                actionForms.append(oneKey(kind.rawValue, ["anyOf": [["type": "null"], closed([:])]]))
+                actionForms.append(["const": kind.name])
+                actionForms.append(oneKey(kind.name, ["anyOf": [["type": "null"], closed([:])]]))
             }
         }
         let groups: Object = ["anyOf": [["const": "*"], stringOrList(string)], "description": "\"*\", selector names from groups:, or group JIDs"]

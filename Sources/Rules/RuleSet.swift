@@ -1,4 +1,5 @@
-import YAML
+public import WadialModels
+public import YAML
 
 /// Every rule file of one folder, loaded and validated: what the engine runs.
 public struct RuleSet: Sendable, Hashable {
@@ -27,6 +28,22 @@ public struct RuleSet: Sendable, Hashable {
 
     public func rule(id: String) -> Rule? {
         rules.first { $0.id == id }
+    }
+
+    /// Whether `targets` (a rule's or policy's `groups:`) selects the group with this JID and
+    /// subject: `"*"` selects every group; a JID selects itself; a name, its selector's groups.
+    public func selects(_ targets: GroupTargets, jid: GroupJID, subject: String?) -> Bool {
+        switch targets {
+        case .all:
+            return true
+        case .some(let references):
+            return references.contains { reference in
+                switch reference {
+                case .jid(let listed): return listed == jid
+                case .named(let name): return selector(named: name)?.matches(jid: jid, subject: subject) ?? false
+                }
+            }
+        }
     }
 }
 

@@ -2,8 +2,11 @@ import Foundation
 
 /// Text with `{{name}}` placeholders, filled in when an action runs.
 ///
-/// Only plain variables are supported (`{{group.jid}}`); `{{{name}}}` and `{{& name}}` are the
-/// same variable unescaped. Sections, partials and comments are rejected when rules load.
+/// Only plain variables are supported (`{{group.jid}}`); `{{{name}}}` and `{{& name}}` are read
+/// as the same variable. Sections, partials and comments are rejected when rules load.
+///
+/// `render` puts values in as they are unless it is given an `escape` function: today no caller
+/// passes one, so values go out raw wherever the template goes.
 public struct Template: Sendable, Hashable, CustomStringConvertible {
     public enum Part: Sendable, Hashable {
         case text(String)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     case sun = 0, mon, tue, wed, thu, fri, sat

@@ -1,5 +1,6 @@
-import Foundation
+public import Foundation
 import WadialAPI
+public import WadialModels
 
 /// The world `wadial-rules sandbox` serves when no world file is given: the groups of the
 /// example rules, with join requests arriving every few seconds and the support group's member
@@ -29,7 +30,7 @@ public enum DemoWorld {
                   requests: [.init(jid: UserJID("4915123456789@s.whatsapp.net")!, requestedAt: start.addingTimeInterval(-3 * 86_400))]),
             .init(jid: regionNorth, subject: "Region North", members: [admin], unlistedMembers: 240),
             .init(jid: regionSouth, subject: "Region South", members: [admin], unlistedMembers: 310,
-                  settings: GroupSettings(announcement: false, locked: false, memberAddMode: .allMemberAdd, memberLinkMode: .adminLink, historySharing: .allMemberShare, ephemeralSeconds: 0)),
+                  settings: SandboxWorld.defaultSettings.merging([.memberAddMode: "all_member_add"])),
             .init(jid: announcements, subject: "Region Announcements", members: [admin], unlistedMembers: 1200),
         ]
         var arrivals: [SandboxWorld.Arrival] = []

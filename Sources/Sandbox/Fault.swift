@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+public import WadialAPI
 
 /// A fault the sandbox can inject into one call.
 public enum Fault: Sendable, Hashable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Foundation
-import WadialAPI
+public import WadialAPI
 
 /// A `WadialClient` that talks to a `SandboxWorld` in process: no sockets, same contract.
 ///

@@ -1,6 +1,7 @@
-import Foundation
+public import Foundation
 import WadialAPI
-import YAML
+import WadialModels
+public import YAML
 
 /// A sandbox world described in YAML:
 ///
@@ -127,28 +128,11 @@ public struct WorldFile: Sendable {
         }
 
         mutating func duration(_ node: Node?, _ what: String) -> Duration? {
-            guard let text = node?.scalar?.string, let seconds = Self.seconds(text) else {
+            guard let text = node?.scalar?.string, let seconds = RuleDuration.seconds(text) else {
                 fail(node, "expected \(what) (a duration like 45s, 10m, 2h, 3d)")
                 return nil
             }
             return .seconds(seconds)
-        }
-
-        static func seconds(_ text: String) -> Int64? {
-            let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-            var total: Int64 = 0
-            var number = ""
-            for character in text {
-                if character.isASCII, character.isNumber {
-                    number.append(character)
-                } else if let unit = units[character], let value = Int64(number) {
-                    total += value * unit
-                    number = ""
-                } else {
-                    return nil
-                }
-            }
-            return number.isEmpty && !text.isEmpty ? total : nil
         }
 
         mutating func groupJID(_ node: Node?) -> GroupJID? {
@@ -216,32 +200,29 @@ public struct WorldFile: Sendable {
             return group
         }
 
+        /// The settings of `GroupSetting` by their rule-language keys and values; disappearing
+        /// messages also as a number of seconds.
         mutating func settings(_ node: Node, base: GroupSettings) -> GroupSettings {
-            let keys = ["announcement", "locked", "member_add_mode", "member_link_mode", "history_sharing", "ephemeral"]
-            guard let fields = mapping(node, "settings", keys: keys) else { return base }
+            guard let fields = mapping(node, "settings", keys: GroupSetting.all.map(\.key)) else { return base }
             var settings = base
-            if let node = fields["announcement"] { settings.announcement = bool(node, "announcement") }
-            if let node = fields["locked"] { settings.locked = bool(node, "locked") }
-            if let node = fields["member_add_mode"] {
-                settings.memberAddMode = string(node, "a member add mode").flatMap(MemberAddMode.init(apiValue:))
-                if settings.memberAddMode == nil { fail(node, "expected admin_add or all_member_add") }
-            }
-            if let node = fields["member_link_mode"] {
-                settings.memberLinkMode = string(node, "a member link mode").flatMap(MemberLinkMode.init(apiValue:))
-                if settings.memberLinkMode == nil { fail(node, "expected admin_link or all_member_link") }
-            }
-            if let node = fields["history_sharing"] {
-                settings.historySharing = string(node, "a history sharing mode").flatMap(HistorySharingMode.init(apiValue:))
-                if settings.historySharing == nil { fail(node, "expected all_member_share or admin_share") }
-            }
-            if let node = fields["ephemeral"] {
-                if case .int(let seconds)? = node.scalar?.value {
-                    settings.ephemeralSeconds = seconds
-                } else if let duration = string(node, "off, 24h, 7d, 90d or seconds").flatMap(EphemeralDuration.init(rawValue:)) {
-                    settings.ephemeralSeconds = duration.seconds
-                } else {
-                    fail(node, "expected off, 24h, 7d, 90d or a number of seconds")
+            for setting in GroupSetting.all {
+                guard let node = fields[setting.key] else { continue }
+                let value: SettingValue?
+                switch (setting.values, node.scalar?.value) {
+                case (.boolean, _):
+                    // `bool` names the problem itself.
+                    guard let flag = bool(node, setting.key) else { continue }
+                    value = .bool(flag)
+                case (.duration, .int(let seconds)?): value = seconds >= 0 ? .seconds(seconds) : nil
+                default: value = node.scalar.flatMap { setting.value(ruleText: $0.string) }
                 }
+                guard let value else {
+                    var expected = setting.valueNames.joined(separator: ", ")
+                    if case .duration = setting.values { expected += " or a number of seconds" }
+                    fail(node, "expected \(expected) for \(setting.key)")
+                    continue
+                }
+                settings[setting.id] = value
             }
             return settings
         }

@@ -1,5 +1,5 @@
-import Foundation
-import WadialAPI
+public import Foundation
+public import WadialModels
 
 /// The state store in memory: rule tests and `--once` runs without a file.
 public actor MemoryStateStore: StateStore {

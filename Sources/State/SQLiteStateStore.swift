@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import WadialAPI
+public import Foundation
+internal import GRDB
+public import WadialModels
 
 /// The state store in one SQLite file, in WAL mode, through GRDB. Default path:
 /// `./.wadial-rules/state.sqlite`; the folder is created.
@@ -94,7 +94,7 @@ public final class SQLiteStateStore: StateStore {
                     arguments: StatementArguments([group.rawValue] + chunk.map(\.rawValue)))
                 for row in rows {
                     guard let requester = UserJID(row["requester"]),
-                          let decision = ActedRequest.Decision(rawValue: row["decision"])
+                          let decision = ActedRequest.decision(stored: row["decision"])
                     else { continue }
                     result.append(ActedRequest(rule: row["rule"], group: group, requester: requester, requestedAt: row["requested_at"],
                                                decision: decision, at: Date(timeIntervalSince1970: row["at"])))
@@ -110,7 +110,7 @@ public final class SQLiteStateStore: StateStore {
             for record in records {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO acted (rule, grp, requester, requested_at, decision, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [record.rule, record.group.rawValue, record.requester.rawValue, record.requestedAt, record.decision.rawValue,
+                    arguments: [record.rule, record.group.rawValue, record.requester.rawValue, record.requestedAt, record.storedDecision,
                                 record.at.timeIntervalSince1970])
             }
         }
@@ -145,7 +145,7 @@ public final class SQLiteStateStore: StateStore {
         try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation, Self.list(intent.rules),
+                arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, Self.list(intent.rules),
                             Self.list(intent.targets), intent.detail])
             return db.lastInsertedRowID
         }
@@ -162,7 +162,7 @@ public final class SQLiteStateStore: StateStore {
             try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE outcome IS NULL ORDER BY id").map { row in
                 JournalEntry(
                     id: row["id"],
-                    intent: JournalIntent(session: row["session"], group: row["grp"], operation: row["operation"], rules: Self.unlist(row["rules"]),
+                    intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: Self.unlist(row["rules"]),
                                           targets: Self.unlist(row["targets"]), detail: row["detail"], at: Date(timeIntervalSince1970: row["opened_at"])),
                     outcome: nil, closedAt: nil)
             }
@@ -175,8 +175,8 @@ public final class SQLiteStateStore: StateStore {
             for entry in entries {
                 try db.execute(
                     sql: "INSERT INTO audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, Self.list(entry.targets), entry.mode,
-                                entry.outcome, entry.detail])
+                    arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, Self.list(entry.targets), entry.mode.rawValue,
+                                entry.outcome.rawValue, entry.detail])
             }
         }
     }
@@ -195,7 +195,8 @@ public final class SQLiteStateStore: StateStore {
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
                 AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
-                           targets: Self.unlist(row["targets"]), mode: row["mode"], outcome: row["outcome"], detail: row["detail"])
+                           targets: Self.unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
+                           outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"])
             }
         }
     }

@@ -1,5 +1,5 @@
-import Foundation
-import WadialAPI
+public import Foundation
+public import WadialModels
 
 /// Everything the engine must not forget across restarts. The API key is never part of it.
 ///
@@ -35,27 +35,30 @@ extension StateStore {
 /// One rule's dealing with one join request. A request is keyed by group, requester and the
 /// time it was made, so that a new request after a rejection is a new request.
 public struct ActedRequest: Sendable, Hashable, Codable {
-    public enum Decision: String, Sendable, Hashable, Codable {
-        case approve, reject
-        /// The rule fired without deciding (log, webhook, audit mode).
-        case none
-    }
-
     public var rule: String
     public var group: GroupJID
     public var requester: UserJID
     /// Seconds since 1970 of the request; 0 when the API gave no time.
     public var requestedAt: Int64
-    public var decision: Decision
+    /// What the rule decided; nil when it fired without deciding (log, webhook, audit mode).
+    public var decision: RequestDecision?
     public var at: Date
 
-    public init(rule: String, group: GroupJID, requester: UserJID, requestedAt: Int64, decision: Decision, at: Date) {
+    public init(rule: String, group: GroupJID, requester: UserJID, requestedAt: Int64, decision: RequestDecision?, at: Date) {
         self.rule = rule
         self.group = group
         self.requester = requester
         self.requestedAt = requestedAt
         self.decision = decision
         self.at = at
+    }
+
+    /// How the decision is stored: `approve`, `reject`, `cancel`, or `none`.
+    public var storedDecision: String { decision?.rawValue ?? "none" }
+
+    /// The decision of a stored record; nil (the outer optional) when the text is none of them.
+    public static func decision(stored text: String) -> RequestDecision?? {
+        text == "none" ? .some(nil) : RequestDecision(rawValue: text).map { .some($0) }
     }
 }
 
@@ -80,17 +83,17 @@ public struct StateKey: Sendable, Hashable, Codable {
     }
 }
 
-public struct JournalIntent: Sendable, Hashable, Codable {
+public struct JournalIntent: Sendable, Hashable {
     public var session: String
     public var group: String?
-    public var operation: String
+    public var operation: JournalOperation
     public var rules: [String]
     public var targets: [String]
     /// A short description of the change (`announcement=true`); never a secret.
     public var detail: String
     public var at: Date
 
-    public init(session: String, group: String?, operation: String, rules: [String], targets: [String], detail: String, at: Date) {
+    public init(session: String, group: String?, operation: JournalOperation, rules: [String], targets: [String], detail: String, at: Date) {
         self.session = session
         self.group = group
         self.operation = operation
@@ -101,11 +104,80 @@ public struct JournalIntent: Sendable, Hashable, Codable {
     }
 }
 
-public struct JournalEntry: Sendable, Hashable, Codable {
+public struct JournalEntry: Sendable, Hashable {
     public var id: Int64
     public var intent: JournalIntent
     public var outcome: String?
     public var closedAt: Date?
+}
+
+/// The kind of write a journal intent stands for, stored as its text (`decide_requests:approve`,
+/// `settings`): the reconciliation on start reads it back to know what to check.
+public enum JournalOperation: Sendable, Hashable, CustomStringConvertible {
+    case decide(RequestDecision)
+    case setting
+    case updateProfile
+    case participants
+    case rotateInvite
+    case leave
+    /// Text that no operation of this version writes (a newer version's journal): closed as
+    /// unknown on start, never acted on.
+    case unrecognized(String)
+
+    public static let known: [JournalOperation] = RequestDecision.allCases.map(JournalOperation.decide)
+        + [.setting, .updateProfile, .participants, .rotateInvite, .leave]
+
+    /// The stored text.
+    public var description: String {
+        switch self {
+        case .decide(let decision): "decide_requests:\(decision.rawValue)"
+        case .setting: "settings"
+        case .updateProfile: "update_profile"
+        case .participants: "participants"
+        case .rotateInvite: "invite_revoke"
+        case .leave: "leave"
+        case .unrecognized(let text): text
+        }
+    }
+
+    public init(stored text: String) {
+        self = Self.known.first { $0.description == text } ?? .unrecognized(text)
+    }
+}
+
+/// Whether an audit row's action was for real, reported by an audit-mode rule, or a dry run.
+public enum AuditMode: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case enforce
+    case audit
+    case dryRun = "dry-run"
+
+    public var description: String { rawValue }
+}
+
+/// What came of an audit row's action.
+public enum AuditOutcome: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Done (for a write: the API accepted it).
+    case done
+    case failed
+    /// Not written: audit mode or a dry run; what would have been done.
+    case would
+    /// An audit-mode policy found a setting not as declared.
+    case drift
+    /// The write may or may not have reached the API.
+    case unknown
+    /// Not run because an earlier step of the rule failed.
+    case skipped
+    /// A write left open by a crash, settled on start.
+    case reconciled
+    /// The request was no longer pending when the decision arrived (the detail has the status).
+    case gone
+
+    public var description: String { rawValue }
+
+    /// A stored outcome; rows of earlier versions wrote `gone (404)`, read as `gone`.
+    public init(stored text: String) {
+        self = AuditOutcome(rawValue: text) ?? (text.hasPrefix("gone") ? .gone : .unknown)
+    }
 }
 
 /// One line of the audit trail: what a rule or policy did, or would have done.
@@ -115,13 +187,11 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var group: String
     public var action: String
     public var targets: [String]
-    /// `enforce`, `audit` or `dry-run`.
-    public var mode: String
-    /// `done`, `failed`, `would`, `drift`, `unknown`, `skipped`.
-    public var outcome: String
+    public var mode: AuditMode
+    public var outcome: AuditOutcome
     public var detail: String
 
-    public init(at: Date, rule: String, group: String, action: String, targets: [String], mode: String, outcome: String, detail: String) {
+    public init(at: Date, rule: String, group: String, action: String, targets: [String], mode: AuditMode, outcome: AuditOutcome, detail: String) {
         self.at = at
         self.rule = rule
         self.group = group

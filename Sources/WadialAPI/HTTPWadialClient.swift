@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
+public import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
@@ -16,31 +16,24 @@ import NIOPosix
 public final class HTTPWadialClient: WadialTransport {
     public let configuration: WadialConfiguration
     private let http: HTTPClient
-    private let ownsHTTPClient: Bool
     private let limiter: RateLimiter
     private let breaker: BreakerBox
     private let logger: Logger
 
-    public init(configuration: WadialConfiguration, httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "wadial.api")) {
+    public init(configuration: WadialConfiguration, logger: Logger = Logger(label: "wadial.api")) {
         self.configuration = configuration
-        if let httpClient {
-            http = httpClient
-            ownsHTTPClient = false
-        } else {
-            var config = HTTPClient.Configuration()
-            config.timeout = .init(connect: .seconds(5), read: .seconds(Int64(configuration.requestTimeout.seconds.rounded(.up))))
-            config.redirectConfiguration = .disallow
-            http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-            ownsHTTPClient = true
-        }
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .seconds(5), read: .seconds(Int64(configuration.requestTimeout.seconds.rounded(.up))))
+        config.redirectConfiguration = .disallow
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, mutationsPerMinute: configuration.mutationsPerMinute)
         breaker = BreakerBox(CircuitBreaker(threshold: configuration.breakerThreshold, cooldown: configuration.breakerCooldown))
         self.logger = logger
     }
 
-    /// Closes the connection pool (when this client created it).
+    /// Closes the connection pool. Every client must be shut down before it is released.
     public func shutdown() async throws {
-        if ownsHTTPClient { try await http.shutdown() }
+        try await http.shutdown()
     }
 
     // MARK: - Transport
@@ -194,52 +187,5 @@ public final class HTTPWadialClient: WadialTransport {
             return WadialError(kind: .connect, message: "could not connect")
         }
         return WadialError(kind: isWrite ? .outcomeUnknown : .timeout, message: "the connection failed")
-    }
-}
-
-/// Client-side budgets: every call takes a request token; writes also take a mutation token.
-actor RateLimiter {
-    private var requests: TokenBucket
-    private var mutations: TokenBucket
-    private let start = ContinuousClock.now
-
-    init(requestsPerMinute: Int, mutationsPerMinute: Int) {
-        requests = TokenBucket(capacity: requestsPerMinute)
-        mutations = TokenBucket(capacity: mutationsPerMinute)
-    }
-
-    /// Waits for the tokens; returns the seconds waited.
-    func acquire(write: Bool) async -> Double {
-        let now = (ContinuousClock.now - start).seconds
-        var wait = requests.take(at: now)
-        if write { wait = max(wait, mutations.take(at: now)) }
-        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-        return wait
-    }
-}
-
-actor BreakerBox {
-    private var breaker: CircuitBreaker
-    private let start = ContinuousClock.now
-
-    init(_ breaker: CircuitBreaker) {
-        self.breaker = breaker
-    }
-
-    private var now: Double { (ContinuousClock.now - start).seconds }
-
-    func permit() -> Double? { breaker.permit(at: now) }
-    func success() {
-        if breaker.state == .halfOpen {
-            Gauge(label: "wadial_api_circuit_open").record(0)
-        }
-        breaker.recordSuccess()
-    }
-
-    func failure(logger: Logger) {
-        if breaker.recordFailure(at: now) {
-            Gauge(label: "wadial_api_circuit_open").record(1)
-            logger.error("writes paused after repeated failures", metadata: ["cooldown_s": "\(Int(breaker.cooldown))"])
-        }
     }
 }

@@ -1,3 +1,4 @@
+public import WadialModels
 /// Every operation of the WADial group API, for one account. Every error thrown is a `WadialError`.
 ///
 /// `HTTPWadialClient` speaks it over HTTP; the sandbox serves the same contract from memory, and

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The API key, which never prints: its description and dump are `<redacted>`.
 public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

@@ -1,3 +1,4 @@
+public import WadialModels
 /// One API call, described independently of how it is sent: the operation, the method, the path
 /// segments under `/api/v1/sessions/{id}`, and the JSON body.
 public struct WadialRequest: Sendable, Hashable {

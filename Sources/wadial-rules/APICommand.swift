@@ -1,7 +1,9 @@
-import ArgumentParser
+// Public: the conformances below make types of other modules arguments.
+public import ArgumentParser
 import Foundation
 import Logging
 import WadialAPI
+import WadialModels
 
 /// `wadial-rules api ...`: one call of any operation, JSON out, for operators.
 struct APICommand: AsyncParsableCommand {
@@ -180,31 +182,33 @@ extension APICommand {
         enum Action: String, ExpressibleByArgument, CaseIterable { case set }
         @Argument var action: Action
         @Argument(help: "Group JID.") var group: String
-        @Option(help: "true: only admins send messages.") var announcement: Bool?
-        @Option(help: "true: only admins edit group info.") var locked: Bool?
-        @Option(help: "admin_add or all_member_add") var memberAddMode: MemberAddMode?
-        @Option(help: "admin_link or all_member_link") var memberLinkMode: MemberLinkMode?
-        @Option(help: "all_member_share or admin_share") var historySharing: HistorySharingMode?
-        @Option(help: "off, 24h, 7d or 90d") var ephemeral: EphemeralDuration?
+        /// One `--KEY VALUE` option per setting of the table (`--member-add-mode admin_add`).
+        @Argument(parsing: .allUnrecognized, help: .init("Settings to change, as --KEY VALUE: " + GroupSetting.all.map { "--\($0.optionName) \($0.valueNames.joined(separator: "|"))" }.joined(separator: ", ")))
+        var settingArguments: [String] = []
         @OptionGroup var options: APIOptions
 
-        var changes: [SettingChange] {
-            var changes: [SettingChange] = []
-            if let announcement { changes.append(.announcement(announcement)) }
-            if let locked { changes.append(.locked(locked)) }
-            if let memberAddMode { changes.append(.memberAddMode(memberAddMode)) }
-            if let memberLinkMode { changes.append(.memberLinkMode(memberLinkMode)) }
-            if let historySharing { changes.append(.historySharing(historySharing)) }
-            if let ephemeral { changes.append(.ephemeral(seconds: ephemeral.seconds)) }
-            return changes
+        /// The changes asked for, in table order; usage errors name the option.
+        func changes() throws -> [SettingChange] {
+            var given: [GroupSetting.ID: SettingValue] = [:]
+            var rest = settingArguments[...]
+            while let flag = rest.popFirst() {
+                guard flag.hasPrefix("--"), let setting = GroupSetting.all.first(where: { "--" + $0.optionName == flag }) else {
+                    throw ValidationError("unknown setting option \(flag); expected one of " + GroupSetting.all.map { "--" + $0.optionName }.joined(separator: ", "))
+                }
+                guard let text = rest.popFirst(), let value = setting.value(ruleText: text) else {
+                    throw ValidationError("\(flag) takes one of \(setting.valueNames.joined(separator: ", "))")
+                }
+                given[setting.id] = value
+            }
+            return GroupSetting.all.compactMap { setting in given[setting.id].map { SettingChange(setting.id, $0) } }
         }
 
         func validate() throws {
-            if changes.isEmpty { throw ValidationError("give at least one setting to change") }
+            if try changes().isEmpty { throw ValidationError("give at least one setting to change") }
         }
 
         func run() async throws {
-            let (jid, changes) = (try groupJID(group), changes)
+            let (jid, changes) = (try groupJID(group), try changes())
             try await options.call { client, session in
                 for change in changes {
                     try await client.updateSetting(session: session, jid, change)
@@ -269,7 +273,8 @@ extension APICommand {
 }
 
 extension ParticipantOperation: ExpressibleByArgument {}
-extension MemberAddMode: ExpressibleByArgument {}
-extension MemberLinkMode: ExpressibleByArgument {}
-extension HistorySharingMode: ExpressibleByArgument {}
-extension EphemeralDuration: ExpressibleByArgument {}
+
+extension GroupSetting {
+    /// `api settings set`'s option for the setting: `member-add-mode`.
+    var optionName: String { key.replacingOccurrences(of: "_", with: "-") }
+}

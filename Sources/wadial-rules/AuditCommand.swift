@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Rules
 import State
+import WadialModels
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ struct AuditCommand: AsyncParsableCommand {
             let formatter = ISO8601DateFormatter()
             let rows = entries.map { entry in
                 [formatter.string(from: entry.at), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
-                 entry.mode, entry.outcome, entry.detail]
+                 entry.mode.rawValue, entry.outcome.rawValue, entry.detail]
             }
             print(Table.render(header: ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "MODE", "OUTCOME", "DETAIL"], rows: rows))
             print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") since \(formatter.string(from: Date().addingTimeInterval(-Double(seconds))))")

@@ -5,6 +5,7 @@ import Logging
 import Rules
 import State
 import WadialAPI
+import WadialModels
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

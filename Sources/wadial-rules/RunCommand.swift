@@ -1,4 +1,5 @@
-import ArgumentParser
+// Public: the conformances below make types of other modules arguments.
+public import ArgumentParser
 import Engine
 import Foundation
 import Logging
@@ -8,6 +9,8 @@ import ServiceLifecycle
 import State
 import WadialAPI
 import Prometheus
+import ProcessMemory
+import UnixSignals
 
 struct RuleOptions: ParsableArguments {
     @Option(help: "Rule file or folder.")

@@ -1,9 +1,11 @@
-import ArgumentParser
+// Public: the conformances below make types of other modules arguments.
+public import ArgumentParser
 import Foundation
 import Logging
 import Sandbox
 import ServiceLifecycle
 import WadialAPI
+import UnixSignals
 
 struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,6 +7,7 @@ import State
 import TestSupport
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 let quiet: Logger = {
@@ -152,8 +153,8 @@ struct EngineEndToEndTests {
             let writes = await world.calls.filter { $0.operation?.isWrite == true }
             #expect(writes.isEmpty)
             let trail = try await store.audit(since: nil, rule: nil, group: nil)
-            #expect(trail.contains { $0.action == "approve_requests" && $0.outcome == "would" })
-            #expect(trail.contains { $0.action == "rotate_invite" && $0.outcome == "would" })
+            #expect(trail.contains { $0.action == "approve_requests" && $0.outcome == .would })
+            #expect(trail.contains { $0.action == "rotate_invite" && $0.outcome == .would })
         }
     }
 
@@ -165,7 +166,7 @@ struct EngineEndToEndTests {
         let store = MemoryStateStore()
         let applied = UserJID("15551230001@s.whatsapp.net")!
         // A crash between the call and its outcome: the approval went through, the journal is open.
-        _ = try await store.openIntent(JournalIntent(session: "s", group: g1.rawValue, operation: "decide_requests:approve", rules: ["approve-vetted"],
+        _ = try await store.openIntent(JournalIntent(session: "s", group: g1.rawValue, operation: .decide(.approve), rules: ["approve-vetted"],
                                                      targets: [applied.rawValue], detail: "approve", at: start))
         try await Self.withServer(world) { client in
             _ = try await client.decideRequests(session: "s", g1, .approve, [applied])
@@ -174,7 +175,7 @@ struct EngineEndToEndTests {
         #expect(try await store.openIntents().isEmpty)
         #expect(Self.approvals(await world.calls)[applied.rawValue] == 1)
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
-        #expect(trail.first?.outcome == "reconciled")
+        #expect(trail.first?.outcome == .reconciled)
         #expect(trail.first?.detail == "reconciled: 1 applied, 0 still pending")
     }
 }

@@ -3,6 +3,7 @@ import Rules
 import State
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 let g1 = GroupJID("120363000000000001@g.us")!
@@ -19,7 +20,7 @@ func request(_ jid: String, phone: String? = nil, age: TimeInterval = 0) -> Memb
     return MembershipRequest(jid: user, phoneNumber: MembershipRequest.phoneNumber(of: user, field: phone), requestedAt: t0.addingTimeInterval(-age))
 }
 
-func snapshot(_ groups: [(GroupJID, Int, [MembershipRequest]?)], settings: GroupSettings = GroupSettings(announcement: false, locked: false)) -> Snapshot {
+func snapshot(_ groups: [(GroupJID, Int, [MembershipRequest]?)], settings: GroupSettings = GroupSettings([.announcement: false, .locked: false])) -> Snapshot {
     Snapshot(session: "s", takenAt: t0, groups: groups.map { jid, size, requests in
         .init(group: Group(jid: jid, subject: "Group \(jid.rawValue.prefix(3))", size: size, settings: settings), requests: requests)
     })
@@ -282,9 +283,9 @@ struct EvaluatorTests {
 
     @Test func policiesEnforceAndAudit() throws {
         let enforce = try ruleSet("  []\npolicies:\n  - { id: base, groups: \"*\", ensure: { announcement: false, locked: true, ephemeral: 7d } }\n")
-        let settings = GroupSettings(announcement: false, locked: false)  // ephemeral unknown: not judged
+        let settings = GroupSettings([.announcement: false, .locked: false])  // ephemeral unknown: not judged
         let plan = Evaluator(rules: enforce).evaluate(snapshot([(g1, 10, nil)], settings: settings), state: EngineState(), now: t0)
-        #expect(plan.actions.map(\.step) == [.setting(.locked(true))])
+        #expect(plan.actions.map(\.step) == [.setting(SettingChange(.locked, true))])
 
         let audit = try ruleSet("  []\npolicies:\n  - { id: base, mode: audit, groups: \"*\", ensure: { locked: true } }\n")
         let first = Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: settings), state: EngineState(), now: t0)
@@ -295,7 +296,7 @@ struct EvaluatorTests {
         state.values[StateKey(.drift, rule: "base", group: g1.rawValue, sub: "locked")] = "false"
         #expect(Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: settings), state: state, now: t0).notes.isEmpty)
         // Drift gone: the record is cleared.
-        let fixed = Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: GroupSettings(locked: true)), state: state, now: t0)
+        let fixed = Evaluator(rules: audit).evaluate(snapshot([(g1, 10, nil)], settings: GroupSettings([.locked: true])), state: state, now: t0)
         #expect(fixed.stateChanges.map(\.value) == [nil])
     }
 }

@@ -4,6 +4,7 @@ import Sandbox
 import State
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 /// Records webhook posts instead of sending them.
@@ -62,8 +63,7 @@ struct ExecutorTests {
                   - leave_group
             """, webhooks: webhooks)
         let group = try #require(await world.group(g1))
-        #expect(group.settings == GroupSettings(announcement: true, locked: true, memberAddMode: .allMemberAdd, memberLinkMode: .allMemberLink,
-                                                historySharing: .adminShare, ephemeralSeconds: 7_776_000))
+        #expect(group.settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(7_776_000)]))
         #expect(group.subject == "Support (busy)")
         #expect(group.description == "10 members, rule all")
         #expect(group.members.first { $0.jid == Self.member }?.role == .admin)
@@ -72,7 +72,7 @@ struct ExecutorTests {
         #expect(posts.first?.body == "{\"link\":\"https://chat.whatsapp.com/\(group.inviteCode)\"}")
         #expect(posts.first?.headers == ["X-Token": "t"])
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
-        #expect(trail.map(\.outcome).allSatisfy { $0 == "done" })
+        #expect(trail.map(\.outcome).allSatisfy { $0 == .done })
         #expect(trail.first { $0.action == "log" }?.detail == "code \(group.inviteCode)")
         #expect(await world.calls.filter { $0.operation == .leave }.count == 1)
         #expect(report.writes == 10)  // webhook and log are not API writes
@@ -87,7 +87,7 @@ struct ExecutorTests {
                   - webhook: { url: "https://hooks.example/x" }
                   - set_locked: true
             """, webhooks: webhooks)
-        #expect(await world.group(g1)?.settings.locked == false)
+        #expect(await world.group(g1)?.settings[.locked] == false)
         #expect(report.failures == 1)
         let outcomes = try await store.audit(since: nil, rule: nil, group: nil).map { "\($0.action) \($0.outcome)" }
         #expect(outcomes == ["rotate_invite done", "webhook failed", "set_locked skipped"])

@@ -2,6 +2,7 @@ import Foundation
 import Rules
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 struct ExplanationTests {

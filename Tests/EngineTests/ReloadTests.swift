@@ -4,6 +4,7 @@ import Sandbox
 import State
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 struct ReloadTests {

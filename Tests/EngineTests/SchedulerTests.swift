@@ -6,6 +6,7 @@ import ServiceLifecycle
 import State
 import Testing
 import WadialAPI
+import WadialModels
 @testable import Engine
 
 /// The engine's loop over a test clock: it sleeps until the next poll or schedule time, whichever
@@ -95,26 +96,6 @@ struct SchedulerTests {
         try await once.run()
         #expect(await ticks() == 5)
         #expect(onceRounds.value == 0)
-    }
-
-    @Test func processMemoryCapsArenasAndReleasesFreeMemoryOnGlibc() {
-        #if canImport(Glibc)
-        // The cap is applied here (no MALLOC_ARENA_MAX in this environment)...
-        #expect(ProcessMemory.limitArenas(environment: [:]))
-        // ...and left to glibc when the variable chose; a value that is not a number is ignored.
-        #expect(ProcessMemory.limitArenas(environment: ["MALLOC_ARENA_MAX": "4"]))
-        #expect(ProcessMemory.limitArenas(environment: ["MALLOC_ARENA_MAX": "many"]))
-        // Freed memory is handed back: allocate and free 64 MB in pieces below the mmap threshold.
-        var blocks: [UnsafeMutableRawPointer] = []
-        for _ in 0..<1_024 {
-            let block = UnsafeMutableRawPointer.allocate(byteCount: 64 << 10, alignment: 16)
-            block.initializeMemory(as: UInt8.self, repeating: 1, count: 64 << 10)
-            blocks.append(block)
-        }
-        for block in blocks.dropLast() { block.deallocate() }
-        #expect(ProcessMemory.releaseFree())
-        blocks.last?.deallocate()
-        #endif
     }
 
     @Test func aSessionThatIsNotConnectedIsSkipped() async throws {

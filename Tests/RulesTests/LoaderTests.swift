@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WadialAPI
+import WadialModels
 @testable import Rules
 
 struct LoaderTests {
@@ -54,7 +54,7 @@ struct LoaderTests {
         #expect(full.trigger == .memberCount(.init(threshold: .above(900), holdFor: .seconds(600))))
         guard case .memberCount(let trigger) = full.trigger else { return }
         #expect(trigger.rearm == 900)
-        #expect(full.actions.first == .setAnnouncement(true))
+        #expect(full.actions.first == .setting(SettingChange(.announcement, true)))
         guard case .updateProfile(nil, let description?) = full.actions.last else {
             Issue.record("update_profile not decoded: \(full.actions)")
             return
@@ -79,7 +79,7 @@ struct LoaderTests {
         let policy = try #require(set.policies.first)
         #expect(policy.id == "baseline")
         #expect(policy.mode == .enforce)
-        #expect(policy.ensure == DesiredSettings(announcement: false, locked: true, memberAddMode: .adminAdd, memberLinkMode: .adminLink, ephemeral: .week))
+        #expect(policy.ensure == GroupSettings([.announcement: false, .locked: true, .memberAddMode: "admin_add", .memberLinkMode: "admin_link", .ephemeral: .seconds(604800)]))
     }
 
     @Test func defaultsWhenSettingsAreAbsent() throws {
@@ -162,7 +162,7 @@ struct LoaderTests {
         let expected = Condition.all([
             .notNumberPrefix([try NumberPrefix(parsing: "7")]),
             .any([.numberUnknown(true), .all([.subject("^Support"), .memberCount(above: nil, below: 1000)])]),
-            .not(.setting(DesiredSettings(announcement: true))),
+            .not(.setting(GroupSettings([.announcement: true]))),
         ])
         #expect(set.rules[0].condition == expected)
         #expect(set.rules[0].condition?.concernsRequester == true)
@@ -196,11 +196,11 @@ struct LoaderTests {
         let rule = set.rules[0]
         #expect(rule.groups == .some([.jid(GroupJID("120363000000000001@g.us")!)]))
         #expect(rule.maxActionsPerRun == 5 && rule.priority == -2 && rule.mode == .audit && !rule.enabled)
-        #expect(rule.actions.map(\.kind) == [
-            .setAnnouncement, .setLocked, .setMemberAddMode, .setMemberLinkMode, .setHistorySharing, .setEphemeral,
-            .updateProfile, .participants, .rotateInvite, .webhook, .log, .leaveGroup,
+        #expect(rule.actions.map(\.kind.name) == [
+            "set_announcement", "set_locked", "set_member_add_mode", "set_member_link_mode", "set_history_sharing", "set_ephemeral",
+            "update_profile", "participants", "rotate_invite", "webhook", "log", "leave_group",
         ])
-        #expect(rule.actions[5] == .setEphemeral(.off))
+        #expect(rule.actions[5] == .setting(SettingChange(.ephemeral, .seconds(0))))
         #expect(rule.actions[7] == .participants(.init(operation: .promote, members: [UserJID("15551234567@s.whatsapp.net")!, UserJID("123456789012345@lid")!])))
     }
 
@@ -256,8 +256,8 @@ struct LoaderTests {
         #expect(object["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
         let keys = RuleFileDecoder.topLevelKeys + RuleFileDecoder.settingsKeys + RuleFileDecoder.limitsKeys + RuleFileDecoder.groupKeys
             + RuleDecoder.ruleKeys + RuleDecoder.policyKeys + Trigger.names + RuleDecoder.membershipKeys + RuleDecoder.memberCountKeys
-            + RuleDecoder.scheduleKeys + Condition.names + RuleDecoder.timeKeys + DesiredSettings.keys
-            + Action.Kind.allCases.map(\.rawValue) + RuleDecoder.profileKeys + RuleDecoder.participantsKeys + RuleDecoder.webhookKeys
+            + RuleDecoder.scheduleKeys + Condition.names + RuleDecoder.timeKeys + GroupSetting.all.map(\.key)
+            + Action.Kind.allCases.map(\.name) + RuleDecoder.profileKeys + RuleDecoder.participantsKeys + RuleDecoder.webhookKeys
         for key in keys {
             #expect(schema.contains("\"\(key)\""), "schema lacks \(key)")
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WadialAPI
+import WadialModels
 @testable import Rules
 
 struct ValueSyntaxTests {

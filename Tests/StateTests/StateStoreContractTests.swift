@@ -1,7 +1,7 @@
 import Foundation
 import State
 import Testing
-import WadialAPI
+import WadialModels
 
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case sqlite, memory
@@ -87,7 +87,7 @@ struct StateStoreContractTests {
     @Test(arguments: StoreKind.allCases)
     func journalIntentsStayOpenUntilClosed(_ kind: StoreKind) async throws {
         try await Self.withStore(kind) { store, _ in
-            let intent = JournalIntent(session: "s", group: group.rawValue, operation: "decide_requests", rules: ["approve"],
+            let intent = JournalIntent(session: "s", group: group.rawValue, operation: .decide(.approve), rules: ["approve"],
                                        targets: [alice.rawValue], detail: "approve", at: at)
             let first = try await store.openIntent(intent)
             let second = try await store.openIntent(intent)
@@ -104,8 +104,8 @@ struct StateStoreContractTests {
     func auditTrailFilters(_ kind: StoreKind) async throws {
         try await Self.withStore(kind) { store, _ in
             let entries = [
-                AuditEntry(at: at, rule: "a", group: group.rawValue, action: "approve_requests", targets: [alice.rawValue], mode: "enforce", outcome: "done", detail: ""),
-                AuditEntry(at: at.addingTimeInterval(60), rule: "b", group: "2@g.us", action: "log", targets: [], mode: "audit", outcome: "would", detail: "hello"),
+                AuditEntry(at: at, rule: "a", group: group.rawValue, action: "approve_requests", targets: [alice.rawValue], mode: .enforce, outcome: .done, detail: ""),
+                AuditEntry(at: at.addingTimeInterval(60), rule: "b", group: "2@g.us", action: "log", targets: [], mode: .audit, outcome: .would, detail: "hello"),
             ]
             try await store.appendAudit(entries)
             #expect(try await store.audit(since: nil, rule: nil, group: nil) == entries)
@@ -125,10 +125,26 @@ struct StateStoreContractTests {
             let caches = try store.cacheSizes()
             #expect(caches.reader == -512 && caches.writer == -512, "512 KiB of page cache on every connection, not SQLite's 2 MiB")
             try await store.setValue("fired", for: StateKey(.threshold, rule: "r", group: group.rawValue))
-            _ = try await store.openIntent(JournalIntent(session: "s", group: nil, operation: "leave", rules: ["r"], targets: [], detail: "", at: at))
+            _ = try await store.openIntent(JournalIntent(session: "s", group: nil, operation: .leave, rules: ["r"], targets: [], detail: "", at: at))
         }
         let reopened = try SQLiteStateStore(path: path)
         #expect(try await reopened.values(.threshold).values.first == "fired")
-        #expect(try await reopened.openIntents().count == 1)
+        #expect(try await reopened.openIntents().map(\.intent.operation) == [.leave])
+    }
+
+    @Test func storedOperationsAndOutcomesReadBack() {
+        for operation in JournalOperation.known {
+            #expect(JournalOperation(stored: operation.description) == operation)
+        }
+        #expect(JournalOperation(stored: "decide_requests:approve") == .decide(.approve))
+        #expect(JournalOperation(stored: "teleport") == .unrecognized("teleport"))
+        for outcome in AuditOutcome.allCases {
+            #expect(AuditOutcome(stored: outcome.rawValue) == outcome)
+        }
+        // Rows written before outcomes were typed.
+        #expect(AuditOutcome(stored: "gone (404)") == .gone)
+        #expect(ActedRequest.decision(stored: "none") == .some(nil))
+        #expect(ActedRequest.decision(stored: "approve") == .some(.approve))
+        #expect(ActedRequest.decision(stored: "maybe") == nil)
     }
 }

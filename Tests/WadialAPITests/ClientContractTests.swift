@@ -2,6 +2,7 @@ import Foundation
 import Sandbox
 import Testing
 import WadialAPI
+import WadialModels
 
 /// One contract, two implementations: the HTTP client against the sandbox server over real
 /// sockets, and the in-process sandbox client.
@@ -24,8 +25,8 @@ struct ClientContractTests {
             #expect(groups.map(\.jid) == [support, regional])
             #expect(groups.map(\.subject) == ["Support", "Region North"])
             #expect(groups.map(\.size) == [120, 40])
-            #expect(groups[0].settings.announcement == false)
-            #expect(groups[0].settings.memberAddMode == .adminAdd)
+            #expect(groups[0].settings[.announcement] == false)
+            #expect(groups[0].settings[.memberAddMode] == "admin_add")
             let metadata = try await client.group(session: session, support)
             #expect(metadata.description == "Help desk")
             #expect(metadata.participants?.first?.role == .superadmin)
@@ -70,13 +71,12 @@ struct ClientContractTests {
     @Test(arguments: Implementation.allCases)
     func everySettingsForm(_ implementation: Implementation) async throws {
         try await withClient(implementation, world: demoWorld()) { client in
-            for change in [SettingChange.announcement(true), .locked(true), .memberAddMode(.allMemberAdd), .memberLinkMode(.allMemberLink),
-                           .historySharing(.adminShare), .ephemeral(seconds: 604_800)] {
+            for change in [SettingChange(.announcement, true), SettingChange(.locked, true), SettingChange(.memberAddMode, "all_member_add"), SettingChange(.memberLinkMode, "all_member_link"),
+                           SettingChange(.historySharing, "admin_share"), SettingChange(.ephemeral, .seconds(604_800))] {
                 try await client.updateSetting(session: session, support, change)
             }
             let settings = try await client.group(session: session, support).settings
-            #expect(settings == GroupSettings(announcement: true, locked: true, memberAddMode: .allMemberAdd, memberLinkMode: .allMemberLink,
-                                              historySharing: .adminShare, ephemeralSeconds: 604_800))
+            #expect(settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(604_800)]))
         }
     }
 

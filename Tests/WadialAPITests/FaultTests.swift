@@ -5,6 +5,7 @@ import NIOHTTP1
 import Sandbox
 import Testing
 import WadialAPI
+import WadialModels
 
 /// Faults injected by the sandbox server, seen through the HTTP client over real sockets.
 struct FaultTests {
@@ -62,12 +63,12 @@ struct FaultTests {
         let faults = FaultInjector()
         await faults.script([.drop], for: .updateSetting)
         try await withSandboxServer(world: world, faults: faults) { client, _ async throws in
-            await #expect { try await client.updateSetting(session: session, support, .announcement(true)) } throws: { error in
+            await #expect { try await client.updateSetting(session: session, support, SettingChange(.announcement, true)) } throws: { error in
                 (error as? WadialError)?.kind == .outcomeUnknown
             }
         }
         #expect(await world.calls.filter { $0.operation == .updateSetting }.count == 1)
-        #expect(await world.group(support)?.settings.announcement == false)
+        #expect(await world.group(support)?.settings[.announcement] == false)
     }
 
     @Test func aReadRetriedAfterADroppedConnectionSucceeds() async throws {
@@ -120,10 +121,10 @@ struct FaultTests {
         let faults = FaultInjector()
         await faults.script([.malformed], for: .updateSetting)
         try await withSandboxServer(world: world, faults: faults) { client, _ async throws in
-            try await client.updateSetting(session: session, support, .locked(true))
+            try await client.updateSetting(session: session, support, SettingChange(.locked, true))
         }
         #expect(await world.calls.count == 1)
-        #expect(await world.group(support)?.settings.locked == true)
+        #expect(await world.group(support)?.settings[.locked] == true)
     }
 
     @Test func latencyBeyondTheDeadlineIsATimeoutAndReadsRetry() async throws {
@@ -141,9 +142,9 @@ struct FaultTests {
         await faults.script([.status(500, retryAfter: nil), .status(500, retryAfter: nil)], for: .updateSetting)
         try await withSandboxServer(world: world, faults: faults, breakerThreshold: 2) { client, _ async throws in
             for _ in 0..<2 {
-                await #expect(throws: WadialError.self) { try await client.updateSetting(session: session, support, .locked(true)) }
+                await #expect(throws: WadialError.self) { try await client.updateSetting(session: session, support, SettingChange(.locked, true)) }
             }
-            await #expect { try await client.updateSetting(session: session, support, .locked(true)) } throws: { error in
+            await #expect { try await client.updateSetting(session: session, support, SettingChange(.locked, true)) } throws: { error in
                 (error as? WadialError)?.kind == .circuitOpen
             }
             // Reads are not paused.
@@ -209,7 +210,7 @@ struct FaultTests {
             #expect(groups.map(\.jid) == [support, regional])
             #expect(groups.map(\.size) == [120, 40])
             #expect(groups.first?.subject == "Support")
-            #expect(groups.first?.settings.announcement == false)
+            #expect(groups.first?.settings[.announcement] == false)
             let requests = try await client.membershipRequests(session: session, support)
             #expect(requests.map(\.phoneNumber?.digits) == ["15551234567", "447700900123", "4915123456789", nil, nil])
             #expect(requests.first?.requestedAt == now.addingTimeInterval(-3600))
@@ -222,7 +223,7 @@ struct FaultTests {
         await faults.script([.status(503, retryAfter: nil), .drop, .status(500, retryAfter: nil), .dropAfterApply, .malformed])
         try await withSandboxServer(world: demoWorld(), faults: faults, clientLogger: capture.logger) { client, _ async throws in
             _ = try? await client.listGroups(session: session)
-            _ = try? await client.updateSetting(session: session, support, .locked(true))
+            _ = try? await client.updateSetting(session: session, support, SettingChange(.locked, true))
             _ = try? await client.decideRequests(session: session, support, .approve, [us])
             _ = try? await client.group(session: session, GroupJID("120363000000000077@g.us")!)
             #expect("\(client.configuration.apiKey)" == "<redacted>")

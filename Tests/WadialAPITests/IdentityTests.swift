@@ -1,5 +1,6 @@
 import Testing
 @testable import WadialAPI
+import WadialModels
 
 struct IdentityTests {
     @Test(arguments: ["120363000000000001@g.us", "447700900123-1581234567@g.us"])
@@ -42,8 +43,11 @@ struct IdentityTests {
     }
 
     @Test func ephemeralDurations() {
-        #expect(EphemeralDuration(seconds: 604_800) == .week)
-        #expect(EphemeralDuration(seconds: 5) == nil)
-        #expect(EphemeralDuration.allCases.map(\.rawValue) == ["off", "24h", "7d", "90d"])
+        let ephemeral = GroupSetting.ID.ephemeral.setting
+        #expect(ephemeral.ruleText(.seconds(604_800)) == "7d")
+        #expect(ephemeral.ruleText(.seconds(5)) == "5s")
+        #expect(ephemeral.valueNames == ["off", "24h", "7d", "90d"])
+        #expect(ephemeral.value(ruleText: "90d") == .seconds(7_776_000))
+        #expect(ephemeral.value(ruleText: "5s") == nil)
     }
 }

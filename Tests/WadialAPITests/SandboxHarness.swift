@@ -4,6 +4,7 @@ import Sandbox
 import ServiceLifecycle
 import Testing
 import WadialAPI
+import WadialModels
 
 enum Implementation: String, CaseIterable, CustomTestStringConvertible {
     case http, inMemory

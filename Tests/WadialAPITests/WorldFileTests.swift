@@ -3,6 +3,7 @@ import Sandbox
 import TestSupport
 import Testing
 import WadialAPI
+import WadialModels
 
 struct WorldFileTests {
     static let text = """
@@ -32,9 +33,9 @@ struct WorldFileTests {
         let jid = GroupJID("120363000000000001@g.us")!
         var group = try await client.group(session: "demo", jid)
         #expect(group.size == 120)
-        #expect(group.settings.announcement == true)
-        #expect(group.settings.memberAddMode == .allMemberAdd)
-        #expect(group.settings.ephemeralSeconds == 604_800)
+        #expect(group.settings[.announcement] == true)
+        #expect(group.settings[.memberAddMode] == "all_member_add")
+        #expect(group.settings[.ephemeral] == .seconds(604_800))
         #expect(try await client.inviteCode(session: "demo", jid).code == "StartCode")
         var requests = try await client.membershipRequests(session: "demo", jid)
         #expect(requests.map(\.jid.rawValue) == ["15551234567@s.whatsapp.net", "123456789012345@lid"])

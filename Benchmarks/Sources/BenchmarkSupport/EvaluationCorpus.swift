@@ -14,9 +14,7 @@ public enum EvaluationCorpus {
     public static func view(_ index: Int) -> Snapshot.GroupView {
         let jid = GroupJID("1203630\(String(format: "%011d", index))@g.us")!
         let subject = index % 3 == 0 ? "Support \(index % 13)" : "Region \(index % 97) \(index)"
-        let settings = GroupSettings(
-            announcement: index % 7 == 0, locked: index % 5 != 0, memberAddMode: .adminAdd, memberLinkMode: .adminLink,
-            historySharing: .allMemberShare, ephemeralSeconds: index % 4 == 0 ? 604_800 : 0)
+        let settings = GroupSettings([.announcement: .bool(index % 7 == 0), .locked: .bool(index % 5 != 0), .memberAddMode: "admin_add", .memberLinkMode: "admin_link", .historySharing: "all_member_share", .ephemeral: .seconds(index % 4 == 0 ? 604_800 : 0)])
         let group = Group(jid: jid, subject: subject, size: 100 + (index * 37) % 2_500, settings: settings)
         let requestedAt = now.addingTimeInterval(-Double((index % 100) * 3_600))
         let countries = ["1", "44", "49", "33", "61", "1415", "4420", "31", "91", "55"]

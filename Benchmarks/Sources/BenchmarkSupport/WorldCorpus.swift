@@ -35,9 +35,7 @@ public enum WorldCorpus {
                     .init(jid: UserJID("9\(String(format: "%014d", index))@lid")!, requestedAt: now.addingTimeInterval(-60)),
                 ]
             }
-            let settings = GroupSettings(
-                announcement: index % 20 == 3, locked: index % 20 != 7, memberAddMode: .adminAdd, memberLinkMode: .adminLink,
-                historySharing: .allMemberShare, ephemeralSeconds: 0)
+            let settings = GroupSettings([.announcement: .bool(index % 20 == 3), .locked: .bool(index % 20 != 7), .memberAddMode: "admin_add", .memberLinkMode: "admin_link", .historySharing: "all_member_share", .ephemeral: .seconds(0)])
             return SandboxWorld.GroupState(
                 jid: jid(index), subject: subject(index), unlistedMembers: 50 + index % 1000, settings: settings, requests: pending)
         }
@@ -107,8 +105,8 @@ public enum WorldCorpus {
                     writes += 1
                 }
             }
-            if group.settings.announcement != false { writes += 1 }
-            if group.settings.locked != true { writes += 1 }
+            if group.settings[.announcement] != false { writes += 1 }
+            if group.settings[.locked] != true { writes += 1 }
         }
         return (reads, writes)
     }

@@ -1,4 +1,5 @@
 import Foundation
+public import WadialModels
 
 /// A group as the API describes it. Fields the API did not send are nil.
 public struct Group: Sendable, Hashable, Codable {
@@ -67,60 +68,35 @@ public struct Participant: Sendable, Hashable, Codable {
     }
 }
 
-/// A group's settings as far as the API reported them.
-public struct GroupSettings: Sendable, Hashable, Codable {
-    public var announcement: Bool?
-    public var locked: Bool?
-    public var memberAddMode: MemberAddMode?
-    public var memberLinkMode: MemberLinkMode?
-    public var historySharing: HistorySharingMode?
-    public var ephemeralSeconds: Int?
-
-    public init(announcement: Bool? = nil, locked: Bool? = nil, memberAddMode: MemberAddMode? = nil, memberLinkMode: MemberLinkMode? = nil, historySharing: HistorySharingMode? = nil, ephemeralSeconds: Int? = nil) {
-        self.announcement = announcement
-        self.locked = locked
-        self.memberAddMode = memberAddMode
-        self.memberLinkMode = memberLinkMode
-        self.historySharing = historySharing
-        self.ephemeralSeconds = ephemeralSeconds
-    }
-
-    /// Announcement as `announce`, `announcement` or `isAnnounce`; locked as `restrict`, `locked`
-    /// or `isLocked`; the modes by their API names; `ephemeralDuration` or `ephemeralDurationSeconds`.
+extension GroupSettings {
+    /// Each setting of the table under any of its field names (`GroupSetting.fields`), in a
+    /// `settings` object or at the top level: announcement as `announce`, `announcement` or
+    /// `isAnnounce`; locked as `restrict`, `locked` or `isLocked`; the modes by their API names in
+    /// any of WhatsApp's spellings; disappearing messages as `ephemeralDurationSeconds`,
+    /// `ephemeralDuration` or `ephemeral`. A field of the wrong shape is unknown.
     public init(json: JSONValue) {
-        let source = json["settings"]?.object != nil ? json["settings"] ?? json : json
-        func flag(_ keys: String...) -> Bool? {
-            for key in keys { if let value = source[key]?.bool ?? json[key]?.bool { return value } }
-            return nil
+        let nested = json["settings"]?.object != nil ? json["settings"] : nil
+        self.init()
+        for setting in GroupSetting.all {
+            for field in setting.fields {
+                guard let raw = nested?[field] ?? json[field], let scalar = raw.settingScalar,
+                      let value = setting.value(api: scalar)
+                else { continue }
+                self[setting.id] = value
+                break
+            }
         }
-        announcement = flag("announce", "announcement", "isAnnounce")
-        locked = flag("restrict", "locked", "isLocked")
-        memberAddMode = (source.first("memberAddMode") ?? json.first("memberAddMode"))?.string.flatMap(MemberAddMode.init(apiValue:))
-        memberLinkMode = (source.first("memberLinkMode") ?? json.first("memberLinkMode"))?.string.flatMap(MemberLinkMode.init(apiValue:))
-        historySharing = (source.first("memberShareGroupHistoryMode") ?? json.first("memberShareGroupHistoryMode"))?.string.flatMap(HistorySharingMode.init(apiValue:))
-        ephemeralSeconds = (source.first("ephemeralDurationSeconds", "ephemeralDuration", "ephemeral") ?? json.first("ephemeralDurationSeconds", "ephemeralDuration"))?.int
     }
 }
 
-extension MemberAddMode {
-    /// `admin_add`, or WhatsApp's spellings `ADMIN_ADD` / `adminAdd`.
-    public init?(apiValue: String) { self.init(rawValue: normalizedMode(apiValue)) }
-}
-
-extension MemberLinkMode {
-    public init?(apiValue: String) { self.init(rawValue: normalizedMode(apiValue)) }
-}
-
-extension HistorySharingMode {
-    public init?(apiValue: String) { self.init(rawValue: normalizedMode(apiValue)) }
-}
-
-/// `ADMIN_ADD`, `adminAdd` and `admin_add` all become `admin_add`.
-func normalizedMode(_ text: String) -> String {
-    var result = ""
-    for character in text {
-        if character.isUppercase, !result.isEmpty, result.last != "_", text.contains(where: \.isLowercase) { result.append("_") }
-        result.append(contentsOf: character.lowercased())
+extension JSONValue {
+    /// This value as one of the scalars a setting can take.
+    var settingScalar: GroupSetting.APIScalar? {
+        switch self {
+        case .bool(let flag): .bool(flag)
+        case .string(let text): .string(text)
+        case .number: int.map(GroupSetting.APIScalar.number)
+        default: nil
+        }
     }
-    return result
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A JSON document as a value, for decoding API responses whose field names vary.
 public enum JSONValue: Sendable, Hashable, Codable {

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+public import WadialModels
 
 /// A pending request to join a group.
 public struct MembershipRequest: Sendable, Hashable, Codable {

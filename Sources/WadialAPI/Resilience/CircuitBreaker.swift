@@ -1,7 +1,10 @@
-/// Pauses writes after repeated failures, then lets one through to probe.
+/// Pauses writes after repeated failures, then lets writes through again to probe.
 ///
 /// closed --(threshold failures in a row)--> open --(cooldown)--> half-open --(success)--> closed
 ///                                                                   \--(failure)--> open
+///
+/// Half-open does not hold writes back: every write is permitted until the first outcome, and
+/// that outcome decides (a success closes the circuit, a failure opens it again for a cooldown).
 public struct CircuitBreaker: Sendable, Hashable {
     public enum State: Sendable, Hashable {
         case closed(failures: Int)

@@ -1,5 +1,5 @@
-import CProcessMemory
-import Foundation
+internal import CProcessMemory
+public import Foundation
 
 /// The allocator settings of a long-running engine process.
 ///

@@ -1,0 +1,8 @@
+public import State
+
+/// What one execution did, for logs, metrics and tests.
+public struct ExecutionReport: Sendable {
+    public var entries: [AuditEntry] = []
+    public var writes = 0
+    public var failures = 0
+}

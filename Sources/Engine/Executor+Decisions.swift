@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Metrics
+import State
+import WadialAPI
+import WadialModels
+
+extension Executor {
+    /// One call deciding `targets`; returns the rules whose requests failed.
+    func decide(
+        _ decision: RequestDecision, _ targets: [(rule: String, request: MembershipRequest)], group: Group, session: String,
+        now: @Sendable () -> Date, report: inout ExecutionReport
+    ) async -> Set<String> {
+        let name = decision.actionName
+        let intent = JournalIntent(session: session, group: group.jid.rawValue, operation: .decide(decision),
+                                   rules: targets.map(\.rule), targets: targets.map(\.request.jid.rawValue), detail: decision.rawValue, at: now())
+        let id: Int64
+        do {
+            id = try await store.openIntent(intent)
+        } catch {
+            logger.error("could not journal a write; not sending it", metadata: ["error": "\(error)"])
+            return Set(targets.map(\.rule))
+        }
+        report.writes += 1
+        var outcome = AuditOutcome.done
+        var failed: Set<String> = []
+        var statuses: [String: Int] = [:]
+        do {
+            let answer = try await client.decideRequests(session: session, group.jid, decision, targets.map(\.request.jid))
+            for item in answer.array ?? [] {
+                if let jid = item["jid"]?.string, let status = item["status"]?.int { statuses[jid] = status }
+            }
+        } catch let error as WadialError {
+            outcome = error.kind == .outcomeUnknown ? .unknown : .failed
+            failed = Set(targets.map(\.rule))
+            report.failures += 1
+            logger.warning("decision failed", metadata: ["group": "\(group.jid)", "action": "\(name)", "error": "\(error.shortDescription)"])
+        } catch {
+            outcome = .failed
+            failed = Set(targets.map(\.rule))
+        }
+        do {
+            try await store.closeIntent(id, outcome: outcome.rawValue, at: now())
+        } catch {
+            logger.error("could not close a journal intent", metadata: ["error": "\(error)"])
+        }
+        var acted: [ActedRequest] = []
+        for (rule, request) in targets {
+            let status = statuses[request.jid.rawValue] ?? (failed.isEmpty ? 200 : 0)
+            let result: AuditOutcome = failed.contains(rule) ? outcome : (status == 200 ? .done : .gone)
+            if status == 200 && failed.isEmpty {
+                acted.append(ActedRequest(rule: rule, group: group.jid, requester: request.jid, requestedAt: request.requestKey,
+                                          decision: decision, at: now()))
+            }
+            var detail = request.phoneNumber.map { "number \($0)" } ?? "number unknown"
+            if result == .gone { detail += "; HTTP \(status)" }
+            report.entries.append(AuditEntry(at: now(), rule: rule, group: group.jid.rawValue, action: name, targets: [request.jid.rawValue],
+                                             mode: .enforce, outcome: result, detail: detail))
+            Counter(label: "wadial_actions_total", dimensions: [("action", name), ("outcome", result == .done ? "done" : outcome.rawValue)]).increment()
+        }
+        logger.info("decision", metadata: [
+            "group": "\(group.jid)", "action": "\(name)", "rules": "\(Set(targets.map(\.rule)).sorted().joined(separator: ","))",
+            "targets": "\(targets.map(\.request.jid.rawValue).joined(separator: ","))", "outcome": "\(outcome)",
+        ])
+        do {
+            try await store.recordActed(acted)
+        } catch {
+            logger.error("could not record decisions", metadata: ["error": "\(error)"])
+        }
+        return failed
+    }
+}

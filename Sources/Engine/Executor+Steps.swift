@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import Metrics
+import Rules
+import State
+import WadialAPI
+import WadialModels
+
+extension Executor {
+    func templateValues(_ action: PlannedAction, invite: InviteCode?, now: Date) -> [String: String] {
+        var values = [
+            "group.jid": action.group.jid.rawValue,
+            "group.subject": action.group.subject ?? "",
+            "group.size": action.group.size.map(String.init) ?? "",
+            "rule.id": action.source,
+            "now": ISO8601DateFormatter().string(from: now),
+            "requests.count": String(action.requests.count),
+        ]
+        if let invite {
+            values["invite.code"] = invite.code
+            values["invite.link"] = invite.link
+        }
+        return values
+    }
+
+    /// Performs one non-decision step; returns a detail for the audit trail.
+    func perform(
+        _ action: PlannedAction, values: [String: String], session: String, now: @Sendable () -> Date,
+        invites: inout [String: InviteCode], report: inout ExecutionReport
+    ) async throws -> String {
+        let jid = action.group.jid
+        let step: Action
+        switch action.step {
+        case .setting(let change): step = .setting(change)
+        case .rule(let ruleStep): step = ruleStep
+        }
+        switch step {
+        case .setting(let change):
+            try await write(action, .setting, change.description, session: session, now: now, report: &report) {
+                try await client.updateSetting(session: session, jid, change)
+            }
+            return change.description
+        case .updateProfile(let subject, let description):
+            let newSubject = subject?.render(values)
+            let newDescription = description?.render(values)
+            let detail = [newSubject.map { "subject=\($0)" }, newDescription.map { "description=\($0)" }].compactMap { $0 }.joined(separator: " ")
+            try await write(action, .updateProfile, detail, session: session, now: now, report: &report) {
+                try await client.updateProfile(session: session, jid, subject: newSubject, description: newDescription)
+            }
+            return detail
+        case .participants(let change):
+            let detail = "\(change.operation.rawValue) \(change.members.map(\.rawValue).joined(separator: ","))"
+            try await write(action, .participants, detail, session: session, now: now, report: &report) {
+                _ = try await client.updateParticipants(session: session, jid, change.operation, change.members)
+            }
+            return detail
+        case .rotateInvite:
+            var detail = "revoke invite"
+            try await write(action, .rotateInvite, detail, session: session, now: now, report: &report) {
+                let invite = try await client.revokeInvite(session: session, jid)
+                invites[action.source] = invite
+                detail = "new invite \(invite.link)"
+            }
+            return detail
+        case .leaveGroup:
+            try await write(action, .leave, "leave", session: session, now: now, report: &report) {
+                try await client.leave(session: session, [jid])
+            }
+            return "leave"
+        case .webhook(let hook):
+            let url = hook.url.render(values)
+            guard writes(action) else { return "POST \(url)" }
+            let status = try await webhooks.post(url: url, body: hook.body?.render(values) ?? "", headers: hook.headers)
+            guard (200..<300).contains(status) else { throw WebhookFailure(status: status) }
+            return "POST \(url): \(status)"
+        case .log(let template):
+            let message = template.render(values)
+            logger.info("rule log", metadata: ["rule": "\(action.source)", "group": "\(jid)", "message": "\(message)"])
+            return message
+        case .decide:
+            // Decisions are batched per group before the other steps (`Executor.decide`).
+            return ""
+        }
+    }
+
+    struct WebhookFailure: Error, CustomStringConvertible {
+        let status: Int
+        var description: String { "webhook answered HTTP \(status)" }
+    }
+
+    /// A journaled write, or nothing at all in audit mode and dry runs.
+    private func write(
+        _ action: PlannedAction, _ operation: JournalOperation, _ detail: String, session: String, now: @Sendable () -> Date,
+        report: inout ExecutionReport, _ call: () async throws -> Void
+    ) async throws {
+        guard writes(action) else { return }
+        let id = try await store.openIntent(JournalIntent(session: session, group: action.group.jid.rawValue, operation: operation,
+                                                           rules: [action.source], targets: [], detail: detail, at: now()))
+        report.writes += 1
+        do {
+            try await call()
+            try await store.closeIntent(id, outcome: AuditOutcome.done.rawValue, at: now())
+            Counter(label: "wadial_actions_total", dimensions: [("action", action.name), ("outcome", "done")]).increment()
+        } catch {
+            let outcome: AuditOutcome = (error as? WadialError)?.kind == .outcomeUnknown ? .unknown : .failed
+            try? await store.closeIntent(id, outcome: outcome.rawValue, at: now())
+            Counter(label: "wadial_actions_total", dimensions: [("action", action.name), ("outcome", outcome.rawValue)]).increment()
+            throw error
+        }
+    }
+}

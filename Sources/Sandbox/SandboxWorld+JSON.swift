@@ -1,0 +1,42 @@
+import Foundation
+import WadialAPI
+import WadialModels
+
+extension SandboxWorld {
+    /// How the sandbox names fields: the API documents no names, so both spellings are served.
+    public enum FieldStyle: String, Sendable, Hashable, CaseIterable {
+        /// `id`, `subject`, `size`, each setting by the first of its field names (`announce`,
+        /// `restrict`), `request_time` in seconds.
+        case primary
+        /// `groupJid`, `name`, `participantCount`, each setting by the last of its field names
+        /// (`isAnnounce`, `isLocked`), `requestedAt` in milliseconds.
+        case alternate
+    }
+
+    func json(_ group: GroupState, style: FieldStyle, withParticipants: Bool) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        let settings = group.settings
+        switch style {
+        case .primary:
+            object["id"] = .string(group.jid.rawValue)
+            object["subject"] = .string(group.subject)
+            object["size"] = .number(Double(group.size))
+            if let description = group.description { object["desc"] = .string(description) }
+        case .alternate:
+            object["groupJid"] = .string(group.jid.rawValue)
+            object["name"] = .string(group.subject)
+            object["participantCount"] = .number(Double(group.size))
+            if let description = group.description { object["description"] = .string(description) }
+        }
+        for (setting, value) in settings.known {
+            guard let field = style == .primary ? setting.fields.first : setting.fields.last else { continue }
+            object[field] = JSONValue(value)
+        }
+        if withParticipants {
+            object["participants"] = .array(group.members.map {
+                .object(["id": .string($0.jid.rawValue), "admin": $0.role == .member ? .null : .string($0.role.rawValue)])
+            })
+        }
+        return .object(object)
+    }
+}
