@@ -124,6 +124,16 @@ let package = Package(
         ),
         // Helpers shared by test targets (seeded randomness, a manual clock).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // One sandbox server harness for the test targets that talk HTTP to it.
+        .target(
+            name: "SandboxTesting",
+            dependencies: [
+                "Sandbox", "WadialAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/SandboxTesting"
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "TestSupport"]),
         .testTarget(
             name: "WadialAPITests",
@@ -131,6 +141,7 @@ let package = Package(
                 "WadialAPI",
                 "WadialModels",
                 "Sandbox",
+                "SandboxTesting",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,14 +157,14 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Rules", "State", "WadialAPI", "WadialModels", "Sandbox", "TestSupport",
+                "Engine", "Rules", "State", "WadialAPI", "WadialModels", "Sandbox", "SandboxTesting", "TestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Runs the built executable as a user would; depending on it makes `swift test` build it.
-        .testTarget(name: "CLITests", dependencies: ["wadial-rules"]),
+        .testTarget(name: "CLITests", dependencies: ["wadial-rules", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

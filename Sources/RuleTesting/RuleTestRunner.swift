@@ -78,7 +78,7 @@ public struct RuleTestRunner: Sendable {
         } catch {
             return Outcome(file: path, passed: false, report: "FAIL \(path): the rule files do not load\n\(error.description)")
         }
-        let clock = StepClock(test.start)
+        let clock = ManualWallClock(test.start)
         let world = test.world.world(clock: { clock.now })
         let session = test.world.sessions.first?.id ?? WorldFile.defaultSession
         var logger = Logger(label: "wadial.test")
@@ -222,21 +222,4 @@ public struct RuleTestRunner: Sendable {
 /// Rule tests make no network calls: webhooks are answered 200 and not sent.
 struct NoWebhooks: WebhookSender {
     func post(url: String, body: String, headers: [String: String]) async throws -> Int { 200 }
-}
-
-final class StepClock: @unchecked Sendable {
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
-    func set(_ date: Date) {
-        lock.lock()
-        current = date
-        lock.unlock()
-    }
 }

@@ -26,42 +26,17 @@ struct APIOptions: ParsableArguments {
     func call(_ body: @Sendable (HTTPWadialClient, String) async throws -> any Encodable) async throws {
         var configuration = try WadialConfiguration.fromEnvironmentOrExit()
         configuration.requestTimeout = .seconds(timeout)
-        guard let session = session ?? configuration.sessionID else {
-            printError("error: no session: pass --session or set WADIAL_SESSION_ID")
-            throw ExitCode(2)
-        }
+        guard let session = try sessions(session.map { [$0] } ?? [], rules: nil, configuration: configuration).first else { return }
         var logger = Logger(label: "wadial.api")
         logger.logLevel = .error
-        let client = HTTPWadialClient(configuration: configuration, logger: logger)
-        let outcome: Result<any Encodable, any Error>
-        do {
-            outcome = .success(try await body(client, session))
-        } catch {
-            outcome = .failure(error)
+        let value = try await withAPIClient(configuration, logger: logger) { client in
+            do {
+                return try await body(client, session)
+            } catch {
+                throw fail("\(error)")
+            }
         }
-        try await client.shutdown()
-        switch outcome {
-        case .success(let value):
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
-        case .failure(let error):
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-    }
-}
-
-extension WadialConfiguration {
-    /// The configuration from the environment; without a key, the reason on stderr and exit 2.
-    static func fromEnvironmentOrExit() throws -> WadialConfiguration {
-        do {
-            return try fromEnvironment()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        try printJSON(value)
     }
 }
 

@@ -30,17 +30,13 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         guard let seconds = RuleDuration.seconds(since) else { throw ValidationError("--since takes a duration like 45m, 24h or 7d") }
         guard FileManager.default.fileExists(atPath: state) else {
-            printError("error: no state file at \(state) (the engine has not run here, or pass --state)")
-            throw ExitCode(1)
+            throw fail("no state file at \(state) (the engine has not run here, or pass --state)")
         }
         let store = try SQLiteStateStore(path: state)
         let entries = try await store.audit(since: Date().addingTimeInterval(-Double(seconds)), rule: rule, group: group)
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try printJSON(entries)
         case .text:
             let formatter = ISO8601DateFormatter()
             let rows = entries.map { entry in

@@ -33,32 +33,21 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         guard let groupJID = GroupJID(group) else { throw ValidationError("\"\(group)\" is not a group JID") }
         guard let requester = UserJID(jid) else { throw ValidationError("\"\(jid)\" is not a requester JID") }
-        let date = try at.map(parseTime) ?? Date()
+        let date = try at.map { try parseTime($0, flag: "--at") } ?? Date()
         let rules = try ruleOptions.load()
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
-        guard let session = session ?? rules.sessions?.first ?? configuration.sessionID else {
-            printError("error: no session: pass --session or set WADIAL_SESSION_ID")
-            throw ExitCode(2)
-        }
+        guard let session = try sessions(session.map { [$0] } ?? [], rules: rules, configuration: configuration).first else { return }
         var logger = Logger(label: "wadial")
         logger.logLevel = .error
-        let client = HTTPWadialClient(configuration: configuration, logger: logger)
         let store = try existingState(at: state)
-        let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
-        let result = await Result(catching: { try await engine.explain(session: session, group: groupJID, requester: requester, at: date) })
-        try await client.shutdown()
-        switch result {
-        case .success(let explanation): print(explanation.text)
-        case .failure(let error):
-            printError("error: \(error)")
-            throw ExitCode(1)
+        let explanation = try await withAPIClient(configuration, logger: logger) { client in
+            let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
+            do {
+                return try await engine.explain(session: session, group: groupJID, requester: requester, at: date)
+            } catch {
+                throw fail("\(error)")
+            }
         }
+        print(explanation.text)
     }
-}
-
-func parseTime(_ text: String) throws -> Date {
-    guard let date = ISO8601DateFormatter().date(from: text) else {
-        throw ValidationError("expected an ISO 8601 time like 2026-03-02T09:00:00Z; found \"\(text)\"")
-    }
-    return date
 }

@@ -21,25 +21,27 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Evaluate as of this time (ISO 8601, e.g. 2026-03-02T09:00:00Z); default: now.")
     var at: String?
 
+    @Option(help: "Session id (default: the rules' sessions or $WADIAL_SESSION_ID).")
+    var session: String?
+
     func run() async throws {
-        var date = Date()
-        if let at {
-            let formatter = ISO8601DateFormatter()
-            guard let parsed = formatter.date(from: at) else { throw ValidationError("--at takes an ISO 8601 time like 2026-03-02T09:00:00Z") }
-            date = parsed
-        }
+        let date = try at.map { try parseTime($0, flag: "--at") } ?? Date()
         let rules = try ruleOptions.load()
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
+        let sessions = try sessions(session.map { [$0] } ?? [], rules: rules, configuration: configuration)
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
-        let client = HTTPWadialClient(configuration: configuration, logger: logger)
         let store = try existingState(at: state)
-        let sessions = rules.sessions ?? configuration.sessionID.map { [$0] } ?? []
-        var rows: [[String]] = []
-        do {
+        let rows = try await withAPIClient(configuration, logger: logger) { client in
+            var rows: [[String]] = []
             for session in sessions {
                 let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
-                let (_, plan) = try await engine.plan(session: session, at: date)
+                let plan: Plan
+                do {
+                    (_, plan) = try await engine.plan(session: session, at: date)
+                } catch {
+                    throw fail("\(error)")
+                }
                 for action in plan.actions {
                     let targets = action.requests.isEmpty ? "-" : action.requests.map(\.jid.rawValue).joined(separator: " ")
                     rows.append([action.source, action.group.jid.rawValue, action.name + (action.mode == .audit ? " (audit)" : ""), targets, action.reason])
@@ -48,30 +50,9 @@ struct PlanCommand: AsyncParsableCommand {
                     rows.append([note.source, note.group.rawValue, note.action + " (audit)", "-", note.detail])
                 }
             }
-        } catch {
-            try await client.shutdown()
-            printError("error: \(error)")
-            throw ExitCode(1)
+            return rows
         }
-        try await client.shutdown()
         print(Table.render(header: ["RULE", "GROUP", "ACTION", "TARGETS", "WHY"], rows: rows))
         print(rows.isEmpty ? "nothing to do" : "\(rows.count) action\(rows.count == 1 ? "" : "s") would be taken")
-    }
-}
-
-/// The state file for reading, or an empty memory store when there is none: `plan` and
-/// `explain` never create a state file.
-func existingState(at path: String) throws -> any StateStore {
-    FileManager.default.fileExists(atPath: path) ? try SQLiteStateStore(path: path) : MemoryStateStore()
-}
-
-enum Table {
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
     }
 }

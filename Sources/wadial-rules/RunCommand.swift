@@ -12,22 +12,6 @@ import Prometheus
 import ProcessMemory
 import UnixSignals
 
-struct RuleOptions: ParsableArguments {
-    @Option(help: "Rule file or folder.")
-    var rules = "rules"
-
-    /// The rule set, or every problem printed and exit 1.
-    func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RuleSet {
-        do {
-            return try RuleLoader(environment: environment).load(paths: [rules])
-        } catch {
-            printError(error.description)
-            printError(error.summary)
-            throw ExitCode(1)
-        }
-    }
-}
-
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -42,6 +26,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "The state file (SQLite).")
     var state = SQLiteStateStore.defaultPath
+
+    @Option(help: "A session to run (repeatable; default: the rules' sessions or $WADIAL_SESSION_ID).")
+    var session: [String] = []
 
     @Flag(help: "Evaluate and act once, then exit.")
     var once = false
@@ -102,21 +89,16 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
-        let client = HTTPWadialClient(configuration: withLimits(configuration, rules), logger: logger)
-        let sessions = rules.sessions ?? configuration.sessionID.map { [$0] } ?? []
-        guard !sessions.isEmpty else {
-            printError("error: no session: name sessions in the rules or set WADIAL_SESSION_ID")
-            throw ExitCode(2)
+        let sessions = try sessions(session, rules: rules, configuration: configuration)
+        try await withAPIClient(withLimits(configuration, rules), logger: logger) { client in
+            let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
+                                clock: ContinuousClock(), logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
+                    + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         }
-        let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
-                            clock: ContinuousClock(), logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
-                + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let outcome = await Result(catching: { try await group.run() })
-        try await client.shutdown()
-        try outcome.get()
     }
 
     /// Free heap memory goes back to the system after every round of ticks, so that resident
@@ -171,11 +153,10 @@ struct RunCommand: AsyncParsableCommand {
             var environment = ProcessInfo.processInfo.environment
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
-            let client = HTTPWadialClient(configuration: command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger)
-            let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session]),
-                                client: client, store: store, clock: ContinuousClock(), logger: logger)
-            let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
-            let outcome = await Result(catching: {
+            try await withAPIClient(command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger) { client in
+                let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session]),
+                                    client: client, store: store, clock: ContinuousClock(), logger: logger)
+                let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
                 // The engine first: when it ends (--once), the reloader and metrics end with it.
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     let inner = ServiceGroup(configuration: .init(
@@ -183,23 +164,10 @@ struct RunCommand: AsyncParsableCommand {
                     tasks.addTask { try await inner.run() }
                     try await tasks.waitForAll()
                 }
-            })
-            try await client.shutdown()
-            try outcome.get()
+            }
         }
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
-
-extension Result where Failure == any Error {
-    /// The outcome of an async throwing body, so that cleanup runs either way.
-    init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
-    }
-}

@@ -69,7 +69,7 @@ struct SandboxCommand: AsyncParsableCommand {
                 file = try WorldFile.load(path: world)
             } catch {
                 printError("\(error)")
-                throw ExitCode(1)
+                throw Exit.failure
             }
         } else {
             file = DemoWorld.file()
@@ -98,7 +98,3 @@ struct SandboxCommand: AsyncParsableCommand {
 }
 
 extension SandboxWorld.FieldStyle: ExpressibleByArgument {}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

@@ -30,6 +30,6 @@ struct TestCommand: AsyncParsableCommand {
             if outcome.passed { passed += 1 } else { failed += 1 }
         }
         print("\(passed) passed, \(failed) failed")
-        if failed > 0 || files.isEmpty { throw ExitCode(1) }
+        if failed > 0 || files.isEmpty { throw Exit.failure }
     }
 }

@@ -24,7 +24,10 @@ struct CommandLineTests {
         return fallback
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs the executable to its end; one that runs past `timeLimit` seconds is killed and the
+    /// test fails saying so.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeLimit: TimeInterval = 120,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
@@ -34,8 +37,11 @@ struct CommandLineTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let watchdog = Watchdog(process, limit: timeLimit)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.disarm()
+        #expect(!watchdog.expired, "wadial-rules \(arguments.joined(separator: " ")) ran past \(Int(timeLimit)) s and was killed", sourceLocation: sourceLocation)
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
@@ -49,6 +55,9 @@ struct CommandLineTests {
         sandbox.standardOutput = output
         sandbox.standardError = output
         try sandbox.run()
+        // A sandbox that never prints its banner is killed, which ends the read below.
+        let watchdog = Watchdog(sandbox, limit: 30)
+        defer { watchdog.disarm() }
         var banner = ""
         while !banner.contains("\n") {
             let chunk = output.fileHandleForReading.availableData
@@ -103,6 +112,23 @@ struct CommandLineTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.output.utf8)) as? [String: Any])
         #expect(report["valid"] as? Bool == true)
         #expect((report["files"] as? [String])?.count == 4)
+    }
+
+    /// A missing session is a configuration problem: exit 2 with the same words from every
+    /// command that needs one, and the API client shut down on the way out (a debug build traps,
+    /// exit 132, when one is released without it).
+    @Test(arguments: [["run", "--once"], ["plan"], ["explain", "--group", "120363000000000001@g.us", "--jid", "15551230001@s.whatsapp.net"]])
+    func aMissingSessionIsExitTwoEverywhere(_ command: [String]) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-nosession-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rules = folder.appendingPathComponent("rules.yaml")
+        try "version: 1\nrules:\n  - { id: vet, groups: \"*\", trigger: { membership_requests: {} }, then: [approve_requests] }\n"
+            .write(to: rules, atomically: true, encoding: .utf8)
+        let outcome = try Self.run(command + ["--rules", rules.path, "--state", folder.appendingPathComponent("s.sqlite").path],
+                                   environment: ["WADIAL_BASE_URL": "http://127.0.0.1:9", "WADIAL_API_KEY": "k"])
+        #expect(outcome.status == 2, "\(outcome.output)")
+        #expect(outcome.output == "error: no session: name sessions in the rules, pass --session or set WADIAL_SESSION_ID\n")
     }
 
     @Test func checkAMissingPath() throws {

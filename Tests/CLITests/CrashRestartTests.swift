@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import TestSupport
 
 /// The engine as a process, killed with SIGKILL at random points and restarted, against a
 /// sandbox process: every matching requester is approved exactly once, no other is approved.
@@ -55,7 +56,10 @@ struct CrashRestartTests {
         defer { if sandbox.isRunning { sandbox.terminate() } }
         let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "k", "PATH": "/usr/bin:/bin"]
 
-        var generator = SystemRandomNumberGenerator()
+        // Seeded, so that a failing run can be replayed: WADIAL_TEST_SEED=<seed> swift test --filter CrashRestartTests.
+        let seed = ProcessInfo.processInfo.environment["WADIAL_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+        print("CrashRestartTests seed \(seed) (replay with WADIAL_TEST_SEED=\(seed))")
+        var generator = SeededGenerator(seed: seed)
         let began = Date()
         var kills = 0
         // Kill and restart until every arrival has appeared, and at least 12 times.
@@ -69,7 +73,7 @@ struct CrashRestartTests {
             try engine.run()
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...1500, using: &generator)))
             kill(engine.processIdentifier, SIGKILL)
-            engine.waitUntilExit()
+            engine.waitUntilExit(within: 30, "a killed engine")
             kills += 1
         }
         // A last run that is left to finish its tick.
@@ -88,7 +92,7 @@ struct CrashRestartTests {
             for jid in participants { approvals[jid, default: 0] += 1 }
         }
         #expect(Set(approvals.keys) == Self.expected)
-        #expect(approvals.values.allSatisfy { $0 == 1 }, "\(approvals)")
+        #expect(approvals.values.allSatisfy { $0 == 1 }, "\(approvals) (seed \(seed))")
         #expect(kills >= 12)
 
         // The audit trail of the same state file names every approval.

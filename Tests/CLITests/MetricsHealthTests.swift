@@ -42,7 +42,8 @@ struct MetricsHealthTests {
         try engine.run()
         defer { if engine.isRunning { engine.terminate() } }
 
-        // The JSON log names the metrics URL.
+        // The JSON log names the metrics URL (an engine that never says is killed, ending the read).
+        let watchdog = Watchdog(engine, limit: 60)
         var text = ""
         var metricsURL: String?
         while metricsURL == nil {
@@ -54,6 +55,7 @@ struct MetricsHealthTests {
                 if object["message"] == "metrics and health served" { metricsURL = object["url"] }
             }
         }
+        watchdog.disarm()
         let base = try #require(metricsURL)
 
         // Wait for the first tick's approval to show in the metrics.
@@ -78,7 +80,7 @@ struct MetricsHealthTests {
 
         // The API stops answering: within three poll intervals and a retry, health turns 503.
         sandbox.terminate()
-        sandbox.waitUntilExit()
+        sandbox.waitUntilExit(within: 30, "the sandbox")
         var status = 200
         var reason = ""
         for _ in 0..<300 where status == 200 {
@@ -88,7 +90,8 @@ struct MetricsHealthTests {
         #expect(status == 503)
         #expect(reason.hasPrefix("unhealthy: last successful tick "))
         engine.interrupt()
-        engine.waitUntilExit()
+        // A tick in progress finishes first, with its retries against the stopped API (not yet bounded).
+        engine.waitUntilExit(within: 90, "the engine after SIGINT")
         #expect(engine.terminationStatus == 0)
     }
 }

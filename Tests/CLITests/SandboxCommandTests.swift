@@ -52,6 +52,23 @@ struct SandboxCommandTests {
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(group.output.utf8)) as? [String: Any])
         #expect(metadata["size"] as? Int == 11)
 
+        // api settings: one option per setting of the table, each value set and read back.
+        let settings = try CommandLineTests.run(["api", "settings", "set", "120363000000000001@g.us", "--announcement", "true", "--locked", "true",
+                                                 "--member-add-mode", "all_member_add", "--member-link-mode", "all_member_link",
+                                                 "--history-sharing", "admin_share", "--ephemeral", "90d"], environment: environment)
+        #expect(settings.status == 0, "\(settings.output)")
+        let changed = try #require(try JSONSerialization.jsonObject(with: Data(settings.output.utf8)) as? [String: Any])
+        #expect(changed["announcement"] as? Bool == true && changed["locked"] as? Bool == true)
+        #expect(changed["member_add_mode"] as? String == "all_member_add" && changed["member_link_mode"] as? String == "all_member_link")
+        #expect(changed["history_sharing"] as? String == "admin_share" && changed["ephemeral"] as? String == "90d")
+        let help = try CommandLineTests.run(["api", "settings", "--help"])
+        for option in ["--announcement", "--locked", "--member-add-mode", "--member-link-mode", "--history-sharing", "--ephemeral"] {
+            #expect(help.output.contains(option), "api settings --help lacks \(option)")
+        }
+        let wrong = try CommandLineTests.run(["api", "settings", "set", "120363000000000001@g.us", "--ephemeral", "5d"], environment: environment)
+        #expect(wrong.status == 64)
+        #expect(wrong.output.hasPrefix("Error: --ephemeral takes one of off, 24h, 7d, 90d\n"))
+
         let missing = try CommandLineTests.run(["api", "groups", "get", "120363000000000077@g.us"], environment: environment)
         #expect(missing.status == 1)
         #expect(missing.output == "error: WADial API: HTTP 404 NOT_FOUND: group 120363000000000077@g.us not found\n")
@@ -66,7 +83,7 @@ struct SandboxCommandTests {
 
         // SIGTERM: graceful shutdown, exit 0.
         sandbox.terminate()
-        sandbox.waitUntilExit()
+        sandbox.waitUntilExit(within: 30, "the sandbox after SIGTERM")
         #expect(sandbox.terminationStatus == 0)
         #expect(sandbox.terminationReason == .exit)
     }

@@ -5,6 +5,7 @@ import Sandbox
 import ServiceLifecycle
 import State
 import TestSupport
+import SandboxTesting
 import Testing
 import WadialAPI
 import WadialModels
@@ -54,25 +55,10 @@ struct EngineEndToEndTests {
     }
 
     static func withServer<T: Sendable>(_ world: SandboxWorld, faults: FaultInjector = FaultInjector(), _ body: @Sendable (HTTPWadialClient) async throws -> T) async throws -> T {
-        let server = SandboxServer(world: world, apiKey: "k", faults: faults)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = server.application(port: 0, logger: quiet) { continuation.yield($0) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            let client = HTTPWadialClient(configuration: WadialConfiguration(
-                baseURL: "http://127.0.0.1:\(port)", apiKey: APIKey("k"), requestTimeout: .seconds(2),
-                retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(2), maxDelay: .milliseconds(20)),
-                requestsPerMinute: 100_000, mutationsPerMinute: 100_000, breakerThreshold: 1000), logger: quiet)
-            let result: Result<T, any Error>
-            do { result = .success(try await body(client)) } catch { result = .failure(error) }
-            try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return try result.get()
-        }
+        try await withSandboxServer(
+            world: world, faults: faults, retry: RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(2), maxDelay: .milliseconds(20)),
+            requestTimeout: .seconds(2), breakerThreshold: 1000
+        ) { client, _ in try await body(client) }
     }
 
     /// For each requester, the approve calls that reached the API while it was pending.
@@ -173,7 +159,11 @@ struct EngineEndToEndTests {
             await Self.runMinute(rules: rules, options: .init(sessions: ["s"]), client: client, store: store, clock: clock, start: start)
         }
         #expect(try await store.openIntents().isEmpty)
-        #expect(Self.approvals(await world.calls)[applied.rawValue] == 1)
+        let calls = await world.calls
+        #expect(Self.approvals(calls)[applied.rawValue] == 1)
+        // The engine's first call (after the test's own approval) is the reconciliation's read of
+        // the group's requests: nothing was listed, evaluated or sent before it.
+        #expect(calls.dropFirst().first?.operation == .membershipRequests, "\(calls.map(\.path))")
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
         #expect(trail.first?.outcome == .reconciled)
         #expect(trail.first?.detail == "reconciled: 1 applied, 0 still pending")

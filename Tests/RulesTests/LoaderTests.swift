@@ -250,17 +250,56 @@ struct LoaderTests {
             == #"{"column":7,"file":"a.yaml","line":3,"message":"m","path":"rules[0].then[0]","suggestion":"s"}"#)
     }
 
-    @Test func schemaNamesEveryKeyTheLoaderAccepts() throws {
+    /// Each key the loader accepts is a property of the object it belongs to in the schema (not
+    /// just somewhere in its text), and no object there has a key the loader does not accept.
+    @Test func schemaNamesEveryKeyTheLoaderAcceptsWhereItBelongs() throws {
         let schema = RuleSchema.json()
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(schema.utf8)) as? [String: Any])
-        #expect(object["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
-        let keys = RuleFileDecoder.topLevelKeys + RuleFileDecoder.settingsKeys + RuleFileDecoder.limitsKeys + RuleFileDecoder.groupKeys
-            + RuleDecoder.ruleKeys + RuleDecoder.policyKeys + Trigger.names + RuleDecoder.membershipKeys + RuleDecoder.memberCountKeys
-            + RuleDecoder.scheduleKeys + Condition.names + RuleDecoder.timeKeys + GroupSetting.all.map(\.key)
-            + Action.Kind.allCases.map(\.name) + RuleDecoder.profileKeys + RuleDecoder.participantsKeys + RuleDecoder.webhookKeys
-        for key in keys {
-            #expect(schema.contains("\"\(key)\""), "schema lacks \(key)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(schema.utf8)) as? [String: Any])
+        #expect(root["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        func object(_ value: Any?, _ path: String...) -> [String: Any] {
+            var current = value
+            for step in path {
+                if let index = Int(step) { current = (current as? [Any]).flatMap { index < $0.count ? $0[index] : nil } } else { current = (current as? [String: Any])?[step] }
+            }
+            return current as? [String: Any] ?? [:]
         }
+        func keys(_ value: [String: Any]) -> Set<String> { Set((value["properties"] as? [String: Any] ?? [:]).keys) }
+        let properties = object(root, "properties")
+        let definitions = object(root, "$defs")
+        let rule = object(properties, "rules", "items")
+        let trigger = object(rule, "properties", "trigger")
+        let condition = object(definitions, "condition")
+        let expected: [(String, [String: Any], [String])] = [
+            ("top level", root, RuleFileDecoder.topLevelKeys),
+            ("settings", object(properties, "settings"), RuleFileDecoder.settingsKeys),
+            ("limits", object(properties, "settings", "properties", "limits"), RuleFileDecoder.limitsKeys),
+            ("a group selector", object(properties, "groups", "additionalProperties"), RuleFileDecoder.groupKeys),
+            ("a rule", rule, RuleDecoder.ruleKeys),
+            ("a policy", object(properties, "policies", "items"), RuleDecoder.policyKeys),
+            ("ensure", object(properties, "policies", "items", "properties", "ensure"), GroupSetting.all.map(\.key)),
+            ("a trigger", trigger, Trigger.names),
+            ("membership_requests", object(trigger, "properties", "membership_requests", "anyOf", "1"), RuleDecoder.membershipKeys),
+            ("member_count trigger", object(trigger, "properties", "member_count"), RuleDecoder.memberCountKeys),
+            ("schedule", object(trigger, "properties", "schedule"), RuleDecoder.scheduleKeys),
+            ("a condition", condition, Condition.names),
+            ("member_count condition", object(condition, "properties", "member_count"), RuleDecoder.memberCountConditionKeys),
+            ("time", object(condition, "properties", "time"), RuleDecoder.timeKeys),
+            ("setting", object(condition, "properties", "setting"), GroupSetting.all.map(\.key)),
+        ]
+        for (what, schemaObject, loaderKeys) in expected {
+            #expect(keys(schemaObject) == Set(loaderKeys), "\(what): schema \(keys(schemaObject).sorted()) vs loader \(loaderKeys.sorted())")
+        }
+        // Actions: one form per action name, and the options of those that take some.
+        let forms = object(definitions, "action")["oneOf"] as? [[String: Any]] ?? []
+        var named: [String: [String: Any]] = [:]
+        for form in forms {
+            if let constant = form["const"] as? String { named[constant] = [:] }
+            for (name, value) in form["properties"] as? [String: Any] ?? [:] { named[name] = value as? [String: Any] ?? [:] }
+        }
+        #expect(Set(named.keys) == Set(Action.Kind.allCases.map(\.name)))
+        #expect(keys(named["update_profile"] ?? [:]) == Set(RuleDecoder.profileKeys))
+        #expect(keys(named["participants"] ?? [:]) == Set(RuleDecoder.participantsKeys))
+        #expect(keys(named["webhook"] ?? [:]) == Set(RuleDecoder.webhookKeys))
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Sandbox
+import SandboxTesting
 import Testing
 import WadialAPI
 import WadialModels
@@ -132,7 +133,11 @@ struct FaultTests {
         let faults = FaultInjector()
         await faults.script([.latency(.milliseconds(1500))], for: .listGroups)
         try await withSandboxServer(world: world, faults: faults, requestTimeout: .milliseconds(300)) { client, _ async throws in
+            let began = ContinuousClock.now
             #expect(try await client.listGroups(session: session).count == 2)
+            // The slow answer was not waited for: the first attempt gave up at its deadline and
+            // the retry answered (1.5 s is the delayed answer; 300 ms the deadline).
+            #expect(ContinuousClock.now - began < .milliseconds(1400))
         }
     }
 

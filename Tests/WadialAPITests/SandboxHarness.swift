@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Sandbox
 import ServiceLifecycle
+import SandboxTesting
 import Testing
 import WadialAPI
 import WadialModels
@@ -14,7 +15,6 @@ enum Implementation: String, CaseIterable, CustomTestStringConvertible {
 let support = GroupJID("120363000000000001@g.us")!
 let regional = GroupJID("120363000000000002@g.us")!
 let session = "s1"
-let testKey = "sk-test-7f3a9c1e5b"
 
 let us = UserJID("15551234567@s.whatsapp.net")!
 let uk = UserJID("447700900123@s.whatsapp.net")!
@@ -41,46 +41,6 @@ func demoWorld(now: Date = Date(timeIntervalSince1970: 1_790_000_000), clock: (@
         clock: clock ?? { now })
 }
 
-let quietLogger: Logger = {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
-    return logger
-}()
-
-/// Runs `body` with a sandbox server on a free loopback port and an HTTP client pointed at it;
-/// the server stops with graceful shutdown afterwards.
-@discardableResult
-func withSandboxServer<T: Sendable>(
-    world: SandboxWorld, faults: FaultInjector = FaultInjector(), style: SandboxWorld.FieldStyle = .primary,
-    retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)),
-    requestTimeout: Duration = .seconds(5), breakerThreshold: Int = 5, clientLogger: Logger = quietLogger,
-    _ body: @Sendable (HTTPWadialClient, Int) async throws -> T
-) async throws -> T {
-    let server = SandboxServer(world: world, apiKey: testKey, faults: faults, style: style)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = server.application(port: 0, logger: quietLogger, onRunning: { continuation.yield($0) })
-    let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let client = HTTPWadialClient(
-            configuration: WadialConfiguration(
-                baseURL: "http://127.0.0.1:\(port)", apiKey: APIKey(testKey), requestTimeout: requestTimeout, retry: retry,
-                requestsPerMinute: 100_000, mutationsPerMinute: 100_000, breakerThreshold: breakerThreshold),
-            logger: clientLogger)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(client, port))
-        } catch {
-            result = .failure(error)
-        }
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
-    }
-}
 
 /// Runs `body` with a client of the given implementation over `world`.
 func withClient<T: Sendable>(_ implementation: Implementation, world: SandboxWorld, _ body: @Sendable (any WadialClient) async throws -> T) async throws -> T {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Rules
 
-struct Schema: ParsableCommand {
+struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schema",
         abstract: "Print the JSON Schema of the rule language (for editor completion)."
     )
 

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Rules
 
-struct Check: ParsableCommand {
+struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate rule files; print every error with file:line:column.",
         discussion: "Exits 0 when every file is valid, 1 when any is not. Folders contribute their *.yaml and *.yml files."
     )
@@ -28,12 +29,12 @@ struct Check: ParsableCommand {
         case (.failure(let error), .text):
             print(error.description)
             print(error.summary)
-            throw ExitCode(1)
+            throw Exit.failure
         case (.success(let set), .json):
             try printJSON(CheckReport(valid: true, files: set.files, rules: set.rules.count, policies: set.policies.count, problems: []))
         case (.failure(let error), .json):
             try printJSON(CheckReport(valid: false, files: nil, rules: nil, policies: nil, problems: error.problems))
-            throw ExitCode(1)
+            throw Exit.failure
         }
     }
 

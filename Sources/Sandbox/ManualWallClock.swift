@@ -1,6 +1,7 @@
-import Foundation
+public import Foundation
 
-/// Wall-clock time that only moves when a test moves it.
+/// Wall-clock time that only moves when it is moved: the clock of rule tests (`wadial-rules
+/// test` steps it) and of the tests that drive a world through time.
 public final class ManualWallClock: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Rules
+import State
+import WadialAPI
+
+// What the commands share: exit codes, error printing, the API client's lifetime, the rule and
+// state options, sessions, tables, times and JSON output.
+
+/// The exit codes every command uses.
+enum Exit {
+    /// Something failed: a rule file, a call, a test.
+    static let failure = ExitCode(1)
+    /// The configuration is incomplete: no API key, no session.
+    static let configuration = ExitCode(2)
+}
+
+/// One line on standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// `error: MESSAGE` on standard error, then `status`.
+func fail(_ message: String, _ status: ExitCode = Exit.failure) -> ExitCode {
+    printError("error: \(message)")
+    return status
+}
+
+extension WadialConfiguration {
+    /// The configuration from the environment; without a key, the reason on stderr and exit 2.
+    static func fromEnvironmentOrExit() throws -> WadialConfiguration {
+        do {
+            return try fromEnvironment()
+        } catch {
+            throw fail("\(error)", Exit.configuration)
+        }
+    }
+}
+
+/// Runs `body` with an API client that is shut down afterwards whatever happens: on success, on
+/// an error, and on an exit thrown from inside (a client released without a shutdown traps).
+func withAPIClient<T>(_ configuration: WadialConfiguration, logger: Logger, _ body: (HTTPWadialClient) async throws -> T) async throws -> T {
+    let client = HTTPWadialClient(configuration: configuration, logger: logger)
+    let outcome = await Result { try await body(client) }
+    try await client.shutdown()
+    return try outcome.get()
+}
+
+/// The sessions to work on: `--session` if given, else the rules' `sessions:`, else
+/// `WADIAL_SESSION_ID`; none at all is exit 2.
+func sessions(_ flags: [String], rules: RuleSet?, configuration: WadialConfiguration) throws -> [String] {
+    if !flags.isEmpty { return flags }
+    let sessions = rules?.sessions ?? configuration.sessionID.map { [$0] } ?? []
+    guard !sessions.isEmpty else {
+        throw fail("no session: name sessions in the rules, pass --session or set WADIAL_SESSION_ID", Exit.configuration)
+    }
+    return sessions
+}
+
+struct RuleOptions: ParsableArguments {
+    @Option(help: "Rule file or folder.")
+    var rules = "rules"
+
+    /// The rule set, or every problem printed and exit 1.
+    func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RuleSet {
+        do {
+            return try RuleLoader(environment: environment).load(paths: [rules])
+        } catch {
+            printError(error.description)
+            printError(error.summary)
+            throw Exit.failure
+        }
+    }
+}
+
+/// The state file for reading, or an empty memory store when there is none: `plan` and
+/// `explain` never create a state file.
+func existingState(at path: String) throws -> any StateStore {
+    FileManager.default.fileExists(atPath: path) ? try SQLiteStateStore(path: path) : MemoryStateStore()
+}
+
+/// An ISO 8601 time from a flag.
+func parseTime(_ text: String, flag: String) throws -> Date {
+    guard let date = ISO8601DateFormatter().date(from: text) else {
+        throw ValidationError("\(flag) takes an ISO 8601 time like 2026-03-02T09:00:00Z; found \"\(text)\"")
+    }
+    return date
+}
+
+/// `value` as pretty-printed JSON, the way `api` and `audit --format json` print.
+func printJSON(_ value: any Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Columns padded to their widest cell; the last column is not padded.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body, so that cleanup runs either way.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}
