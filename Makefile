@@ -34,8 +34,10 @@ run: build
 check: build
 	$(SWIFT) run wadial-rules check rules
 
+# Every test, then the module boundaries (Rules and State link no networking).
 test: setup
 	$(SWIFT) test
+	python3 scripts/check-module-boundaries.py
 
 # The benchmarks (Benchmarks/, a package of its own, never built by `make test`): the release
 # executable beside the benchmark executables, then every benchmark. Takes about 20 minutes.

@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "BenchmarkSupport",
             dependencies: [
-                product("Rules"), product("YAML"), product("WadialAPI"), product("Sandbox"), product("Engine"),
+                product("Rules"), product("YAML"), product("WadialAPI"), product("WadialModels"), product("Sandbox"), product("Engine"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -40,10 +40,10 @@ let package = Package(
         // A synchronous driver of the same work, for valgrind's callgrind (README.md, "Profiling").
         .executableTarget(name: "Profile", dependencies: ["BenchmarkSupport", product("Engine"), product("Rules"), product("YAML")]),
         benchmark("Loading", [product("Rules"), product("YAML")]),
-        benchmark("Evaluation", [product("Engine"), product("Rules"), product("State"), product("WadialAPI")]),
-        benchmark("APIEfficiency", [product("Sandbox"), product("WadialAPI")]),
-        benchmark("ReactionLatency", [product("Sandbox"), product("WadialAPI")]),
-        benchmark("Memory", [product("Sandbox"), product("WadialAPI")]),
+        benchmark("Evaluation", [product("Engine"), product("Rules"), product("State"), product("WadialAPI"), product("WadialModels")]),
+        benchmark("APIEfficiency", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
+        benchmark("ReactionLatency", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
+        benchmark("Memory", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
     ],
     swiftLanguageModes: [.v6]
 )

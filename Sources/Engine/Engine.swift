@@ -191,7 +191,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             guard let requests = view.requests, !requests.isEmpty else { continue }
             let records = try await store.actedRequests(group: view.group.jid, requesters: requests.map(\.jid))
             state.acted[view.group.jid] = records.map {
-                ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decided: $0.decision != nil)
+                ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decision: $0.decision)
             }
         }
         for kind in StateKind.allCases {

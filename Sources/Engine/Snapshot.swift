@@ -48,15 +48,18 @@ public struct ActedRequestRecord: Sendable, Hashable {
     public var rule: String
     public var requester: UserJID
     public var requestedAt: Int64
-    /// True when the rule approved or rejected it (not only logged or audited).
-    public var decided: Bool
+    /// What the rule decided; nil when it only fired (logged, audited, posted a webhook).
+    public var decision: RequestDecision?
 
-    public init(rule: String, requester: UserJID, requestedAt: Int64, decided: Bool) {
+    public init(rule: String, requester: UserJID, requestedAt: Int64, decision: RequestDecision?) {
         self.rule = rule
         self.requester = requester
         self.requestedAt = requestedAt
-        self.decided = decided
+        self.decision = decision
     }
+
+    /// True when the rule approved or rejected it (not only logged or audited).
+    public var decided: Bool { decision != nil }
 }
 
 extension MembershipRequest {

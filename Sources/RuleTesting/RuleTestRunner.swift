@@ -8,7 +8,7 @@ import WadialAPI
 import YAML
 import WadialModels
 
-/// Runs rule test files (RULES.md, "Rule tests"): the real engine, evaluator, executor and state
+/// Runs rule test files (README, `wadial-rules test`): the real engine, evaluator, executor and state
 /// logic against an in-memory world and an in-memory store, with time moved by the test.
 ///
 /// ```yaml

@@ -1,5 +1,5 @@
 /// A group's WhatsApp identity: `<digits>@g.us` (older groups: `<creator>-<timestamp>@g.us`).
-public struct GroupJID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct GroupJID: Sendable, Hashable, Comparable, TextCoded, CustomStringConvertible {
     public static let suffix = "@g.us"
 
     public let rawValue: String
@@ -15,18 +15,8 @@ public struct GroupJID: Sendable, Hashable, Comparable, Codable, CustomStringCon
         rawValue = string
     }
 
-    public init(from decoder: any Decoder) throws {
-        let string = try decoder.singleValueContainer().decode(String.self)
-        guard let jid = GroupJID(string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a group JID: \(string)"))
-        }
-        self = jid
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public static let expected = "a group JID"
+    public var codedText: String { rawValue }
 
     public var description: String { rawValue }
     public static func < (lhs: GroupJID, rhs: GroupJID) -> Bool { lhs.rawValue < rhs.rawValue }

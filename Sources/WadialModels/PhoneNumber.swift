@@ -1,5 +1,5 @@
 /// A phone number in international form, as digits only: `15551234567` for +1 555 123 4567.
-public struct PhoneNumber: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStringConvertible {
     /// E.164 allows at most 15 digits; fewer than 6 cannot be a real international number.
     public static let digitRange = 6...15
 
@@ -39,18 +39,8 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, Codable, CustomString
 
     public var description: String { "+" + digits }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let number = PhoneNumber(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a phone number: \(text)"))
-        }
-        self = number
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static let expected = "a phone number"
+    public var codedText: String { description }
     public static func < (lhs: PhoneNumber, rhs: PhoneNumber) -> Bool { lhs.digits < rhs.digits }
 
     public func hasPrefix(_ prefix: String) -> Bool { digits.hasPrefix(prefix) }

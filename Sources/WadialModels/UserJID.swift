@@ -2,7 +2,7 @@
 ///
 /// `<digits>@s.whatsapp.net` carries the phone number; `<digits>@lid` is a privacy identity whose
 /// digits are NOT a phone number and are never read as one.
-public struct UserJID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct UserJID: Sendable, Hashable, Comparable, TextCoded, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// `@s.whatsapp.net` (or the legacy `@c.us`): the digits are the phone number.
         case phone
@@ -47,18 +47,8 @@ public struct UserJID: Sendable, Hashable, Comparable, Codable, CustomStringConv
         return PhoneNumber(uncheckedDigits: user)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let string = try decoder.singleValueContainer().decode(String.self)
-        guard let jid = UserJID(string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a user JID: \(string)"))
-        }
-        self = jid
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public static let expected = "a user JID"
+    public var codedText: String { rawValue }
 
     public var description: String { rawValue }
     public static func < (lhs: UserJID, rhs: UserJID) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -74,6 +74,30 @@ struct RuleOptions: ParsableArguments {
     }
 }
 
+/// What `plan` and `explain` evaluate against: the state file they read (never written), the
+/// time, and the session.
+struct EvaluationOptions: ParsableArguments {
+    @Option(help: "The state file to read (never written); missing: start from nothing.")
+    var state = SQLiteStateStore.defaultPath
+
+    @Option(help: "Evaluate as of this time (ISO 8601, e.g. 2026-03-02T09:00:00Z); default: now.")
+    var at: String?
+
+    @Option(help: "Session id (default: the rules' sessions or $WADIAL_SESSION_ID).")
+    var session: String?
+
+    var date: Date {
+        get throws { try at.map { try parseTime($0, flag: "--at") } ?? Date() }
+    }
+
+    func sessions(rules: RuleSet, configuration: WadialConfiguration) throws -> [String] {
+        try wadial_rules.sessions(session.map { [$0] } ?? [], rules: rules, configuration: configuration)
+    }
+
+    /// The state to read: the file, or nothing when there is none yet.
+    func store() throws -> any StateStore { try existingState(at: state) }
+}
+
 /// The state file for reading, or an empty memory store when there is none: `plan` and
 /// `explain` never create a state file.
 func existingState(at path: String) throws -> any StateStore {

@@ -21,25 +21,18 @@ struct ExplainCommand: AsyncParsableCommand {
     @Option(help: "The requester's JID, as the request list shows it.")
     var jid: String
 
-    @Option(help: "The state file to read (never written).")
-    var state = SQLiteStateStore.defaultPath
-
-    @Option(help: "Explain as of this time (ISO 8601); default: now.")
-    var at: String?
-
-    @Option(help: "Session id (default: the rules' first session or $WADIAL_SESSION_ID).")
-    var session: String?
+    @OptionGroup var evaluation: EvaluationOptions
 
     func run() async throws {
         guard let groupJID = GroupJID(group) else { throw ValidationError("\"\(group)\" is not a group JID") }
         guard let requester = UserJID(jid) else { throw ValidationError("\"\(jid)\" is not a requester JID") }
-        let date = try at.map { try parseTime($0, flag: "--at") } ?? Date()
+        let date = try evaluation.date
         let rules = try ruleOptions.load()
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
-        guard let session = try sessions(session.map { [$0] } ?? [], rules: rules, configuration: configuration).first else { return }
+        guard let session = try evaluation.sessions(rules: rules, configuration: configuration).first else { return }
         var logger = Logger(label: "wadial")
         logger.logLevel = .error
-        let store = try existingState(at: state)
+        let store = try evaluation.store()
         let explanation = try await withAPIClient(configuration, logger: logger) { client in
             let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
             do {

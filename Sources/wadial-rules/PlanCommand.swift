@@ -15,23 +15,16 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var ruleOptions: RuleOptions
 
-    @Option(help: "The state file to read (it is not written); missing: start from nothing.")
-    var state = SQLiteStateStore.defaultPath
-
-    @Option(help: "Evaluate as of this time (ISO 8601, e.g. 2026-03-02T09:00:00Z); default: now.")
-    var at: String?
-
-    @Option(help: "Session id (default: the rules' sessions or $WADIAL_SESSION_ID).")
-    var session: String?
+    @OptionGroup var evaluation: EvaluationOptions
 
     func run() async throws {
-        let date = try at.map { try parseTime($0, flag: "--at") } ?? Date()
+        let date = try evaluation.date
         let rules = try ruleOptions.load()
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
-        let sessions = try sessions(session.map { [$0] } ?? [], rules: rules, configuration: configuration)
+        let sessions = try evaluation.sessions(rules: rules, configuration: configuration)
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
-        let store = try existingState(at: state)
+        let store = try evaluation.store()
         let rows = try await withAPIClient(configuration, logger: logger) { client in
             var rows: [[String]] = []
             for session in sessions {

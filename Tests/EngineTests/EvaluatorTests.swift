@@ -96,8 +96,8 @@ struct EvaluatorTests {
         let bob = request(fr, age: 60)
         var state = EngineState()
         state.acted[g1] = [
-            ActedRequestRecord(rule: "note", requester: alice.jid, requestedAt: alice.requestKey, decided: false),
-            ActedRequestRecord(rule: "other", requester: bob.jid, requestedAt: bob.requestKey, decided: true),
+            ActedRequestRecord(rule: "note", requester: alice.jid, requestedAt: alice.requestKey, decision: nil),
+            ActedRequestRecord(rule: "other", requester: bob.jid, requestedAt: bob.requestKey, decision: .approve),
         ]
         let plan = Evaluator(rules: rules).evaluate(snapshot([(g1, 10, [alice, bob])]), state: state, now: t0)
         #expect(summary(plan) == ["approve approve_requests \(us)"])

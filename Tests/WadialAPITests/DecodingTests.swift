@@ -3,7 +3,7 @@ import Testing
 @testable import WadialAPI
 import WadialModels
 
-/// The field variants DESIGN.md lists, each decoded.
+/// The field variants the README lists ("The API client"), each decoded.
 struct DecodingTests {
     private func json(_ text: String) throws -> JSONValue {
         try #require(JSONValue.parse(Data(text.utf8)))

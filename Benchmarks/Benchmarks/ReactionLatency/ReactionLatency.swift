@@ -3,6 +3,7 @@ import BenchmarkSupport
 import Foundation
 import Sandbox
 import WadialAPI
+import WadialModels
 
 // From a join request appearing in the sandbox to its approval arriving there: the release
 // `wadial-rules run` (poll interval 5 s, the shortest the rule language allows) against the

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Rules
 import WadialAPI
+import WadialModels
 
 /// The evaluation benchmark's input: groups whose subjects some selectors and `subject:`
 /// conditions match, sizes on both sides of the thresholds, settings with some drift, ten

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Generated rule files: a realistic mix of every trigger, condition and action of RULES.md,
+/// Generated rule files: a realistic mix of every trigger, condition and action of the rule language,
 /// deterministic for a given count, valid (the loader accepts them), and written as people write
 /// them (block mappings, flow mappings for short values, comments, quoted prefixes).
 public enum RuleCorpus {

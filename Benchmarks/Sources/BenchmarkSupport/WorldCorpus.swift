@@ -1,6 +1,7 @@
 import Foundation
 import Sandbox
 import WadialAPI
+import WadialModels
 
 /// Generated sandbox worlds, and the rule set the API, latency and memory benchmarks run on them.
 ///

@@ -20,7 +20,7 @@ public struct Group: Sendable, Hashable, Codable {
         self.settings = settings
     }
 
-    /// Reads the field variants listed in DESIGN.md: id as `jid`, `id` or `groupJid`; size as
+    /// Reads the field variants the README lists ("The API client"): id as `jid`, `id` or `groupJid`; size as
     /// `size`, `participantCount` or the length of `participants`; subject as `subject` or `name`.
     public init(json: JSONValue) throws(WadialError) {
         guard let raw = json.first("jid", "id", "groupJid")?.string else {
