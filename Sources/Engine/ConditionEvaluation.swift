@@ -78,7 +78,7 @@ struct ConditionContext {
         case .setting:
             return "settings \(group.settings)"
         case .subject:
-            return "subject \(group.subject ?? "unknown")"
+            return "subject \(group.subject.map { "\"" + TextEscaping.visible($0) + "\"" } ?? "unknown")"
         case .any, .all, .not:
             return "combination"
         }

@@ -150,6 +150,8 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             }
             await healthState.succeeded(at: now())
             return TickReport(plan: plan, execution: execution)
+        } catch is SnapshotFetcher.EngineStopping {
+            return TickReport(skipped: "the engine is stopping")
         } catch {
             logger.warning("tick failed", metadata: ["session": "\(session)", "error": "\(error)"])
             await healthState.failed("\(error)")

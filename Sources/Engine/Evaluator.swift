@@ -88,20 +88,23 @@ public struct Evaluator: Sendable {
     private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
         let requestRules = enabled.compactMap { RequestRule(order: $0.offset, rule: $0.element) }
         guard !requestRules.isEmpty else { return }
+        let anyCondition = requestRules.contains { $0.condition != nil }
         for view in snapshot.groups {
             guard let pending = view.requests, !pending.isEmpty else { continue }
             let acted = ActedIndex(state.acted[view.group.jid] ?? [])
             // Identities matter only where something was acted on before (most groups, most ticks: nothing).
             let identities = acted.isEmpty ? [] : pending.map { RequestIdentity($0.jid, $0.requestKey) }
-            // What conditions read of each requester, once per group rather than per rule.
-            let requesters = pending.map(Requester.init)
+            // What conditions read of each requester, once per group rather than per rule (and
+            // not at all when no request rule has a condition).
+            let requesters = anyCondition ? pending.map(Requester.init) : []
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
             for position in requestRules.indices where selects(requestRules[position].groups, view.group) {
                 for index in pending.indices {
                     let identity = identities.isEmpty ? nil : identities[index]
-                    guard requestRules[position].miss(pending[index], identity: identity, acted: acted, context: context, requester: requesters[index]) == nil
+                    let requester = anyCondition ? requesters[index] : .absent
+                    guard requestRules[position].miss(pending[index], identity: identity, acted: acted, context: context, requester: requester) == nil
                     else { continue }
                     matches[position].append(index)
                 }
@@ -158,8 +161,11 @@ public struct Evaluator: Sendable {
                             source: policy.id, isPolicy: true, mode: .enforce, order: base + offset, index: changes - 1, group: view.group,
                             step: .setting(difference.change), requests: [], reason: reason))
                     case .audit:
-                        guard state.values[key] != currentText else { continue }
-                        plan.stateChanges.append((key, currentText))
+                        // Stored as earlier versions stored it (seconds for durations), so that an
+                        // upgrade does not report known drift again.
+                        let stored = difference.setting.storedText(current)
+                        guard state.values[key] != stored else { continue }
+                        plan.stateChanges.append((key, stored))
                         plan.notes.append(PlannedNote(source: policy.id, group: view.group.jid, action: difference.change.actionName, detail: reason))
                     }
                 }

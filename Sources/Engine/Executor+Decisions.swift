@@ -28,7 +28,14 @@ extension Executor {
         do {
             let answer = try await client.decideRequests(session: session, group.jid, decision, targets.map(\.request.jid))
             for item in answer.array ?? [] {
-                if let jid = item["jid"]?.string, let status = item["status"]?.int { statuses[jid] = status }
+                guard let jid = item["jid"]?.string, let status = item["status"]?.int else {
+                    let skipped = SkippedEntry(list: "decision statuses", group: group.jid, entry: item, reason: "no jid and status")
+                    logger.warning("skipped an entry of an API list", metadata: [
+                        "list": "\(skipped.list)", "group": "\(group.jid)", "entry": "\(skipped.entry)", "reason": "\(skipped.reason)",
+                    ])
+                    continue
+                }
+                statuses[jid] = status
             }
         } catch let error as WadialError {
             outcome = error.kind == .outcomeUnknown ? .unknown : .failed

@@ -68,14 +68,17 @@ extension Executor {
             }
             return "leave"
         case .webhook(let hook):
-            let url = hook.url.render(values)
+            // Each value percent-encoded in the URL, and JSON string content in a JSON body: a
+            // subject like `", "admin": true, "x": "` stays inside its string.
+            let url = hook.url.render(values, escape: TextEscaping.urlComponent)
+            let body = hook.body?.render(values, escape: hook.sendsJSON ? TextEscaping.jsonString : { $0 }) ?? ""
             guard writes(action) else { return "POST \(url)" }
-            let status = try await webhooks.post(url: url, body: hook.body?.render(values) ?? "", headers: hook.headers)
-            guard (200..<300).contains(status) else { throw WebhookFailure(status: status) }
-            return "POST \(url): \(status)"
+            let response = try await webhooks.post(url: url, body: body, headers: hook.headers)
+            guard (200..<300).contains(response.status) else { throw WebhookFailure(response: response) }
+            return "POST \(url): \(response.status)"
         case .log(let template):
             let message = template.render(values)
-            logger.info("rule log", metadata: ["rule": "\(action.source)", "group": "\(jid)", "message": "\(message)"])
+            logger.info("rule log", metadata: ["rule": "\(action.source)", "group": "\(jid)", "text": "\(message)"])
             return message
         case .decide:
             // Decisions are batched per group before the other steps (`Executor.decide`).
@@ -83,9 +86,15 @@ extension Executor {
         }
     }
 
+    /// Only a 2xx is a delivery; a redirect is not followed and names where it pointed.
     struct WebhookFailure: Error, CustomStringConvertible {
-        let status: Int
-        var description: String { "webhook answered HTTP \(status)" }
+        let response: WebhookResponse
+        var description: String {
+            if (300..<400).contains(response.status) {
+                return "webhook answered HTTP \(response.status), a redirect to \(response.location.map { TextEscaping.visible(TextEscaping.truncated($0)) } ?? "nowhere"), which is not followed: write the final URL in the rule"
+            }
+            return "webhook answered HTTP \(response.status)"
+        }
     }
 
     /// A journaled write, or nothing at all in audit mode and dry runs.

@@ -64,5 +64,8 @@ public struct ActedRequestRecord: Sendable, Hashable {
 
 extension MembershipRequest {
     /// Seconds since 1970 of the request; 0 when unknown. Part of a request's identity.
-    public var requestKey: Int64 { requestedAt.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? 0 }
+    public var requestKey: Int64 {
+        // Decoded times are bounded (`MembershipRequest.plausibleTimes`); one made in code is not.
+        requestedAt.flatMap { Int64(exactly: $0.timeIntervalSince1970.rounded(.down)) } ?? 0
+    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import ServiceLifecycle
 public import Logging
 public import Rules
 public import WadialAPI
@@ -8,6 +9,11 @@ import WadialModels
 /// `membership_requests` rule targets; metadata only for groups whose listed settings lack what a
 /// `setting:` condition or a policy reads.
 public struct SnapshotFetcher: Sendable {
+    /// The engine is stopping: the tick ends before it writes anything.
+    public struct EngineStopping: Error, CustomStringConvertible {
+        public var description: String { "the engine is stopping" }
+    }
+
     public let client: any WadialClient
     public let logger: Logger
 
@@ -20,6 +26,8 @@ public struct SnapshotFetcher: Sendable {
         let listed = try await client.listGroups(session: session)
         var views: [Snapshot.GroupView] = []
         for group in listed {
+            // A stop ends the tick between reads: nothing was written yet, so nothing is lost.
+            if Task.isShuttingDownGracefully { throw EngineStopping() }
             var view = Snapshot.GroupView(group: group)
             let targeting = rules.rules.filter { $0.enabled && rules.selects($0.groups, jid: group.jid, subject: group.subject) }
             let policies = rules.policies.filter { $0.enabled && rules.selects($0.groups, jid: group.jid, subject: group.subject) }

@@ -130,10 +130,11 @@ public struct RuleTestRunner: Sendable {
     }
 
     func parse(path: String) throws -> TestFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ParseError(diagnostics: [Diagnostic(file: path, mark: nil, message: "cannot read the test file")])
+        let text: String
+        switch SourceFile.read(path) {
+        case .success(let read): text = read
+        case .failure(let problem): throw ParseError(diagnostics: [Diagnostic(file: path, mark: nil, message: "rule test: \(problem)")])
         }
-        let text = String(decoding: data, as: UTF8.self)
         let source = SourceText(name: path, text: text)
         let root: Node?
         do {
@@ -221,5 +222,5 @@ public struct RuleTestRunner: Sendable {
 
 /// Rule tests make no network calls: webhooks are answered 200 and not sent.
 struct NoWebhooks: WebhookSender {
-    func post(url: String, body: String, headers: [String: String]) async throws -> Int { 200 }
+    func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse { WebhookResponse(status: 200) }
 }

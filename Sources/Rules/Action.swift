@@ -105,4 +105,11 @@ public struct Webhook: Sendable, Hashable {
         self.body = body
         self.headers = headers
     }
+
+    /// The body is sent as JSON (the default `Content-Type: application/json`, or any JSON type
+    /// the rule names): its values are then escaped as JSON string content.
+    public var sendsJSON: Bool {
+        guard let type = headers.first(where: { $0.key.lowercased() == "content-type" })?.value.lowercased() else { return true }
+        return type.contains("json")
+    }
 }

@@ -163,6 +163,10 @@ final class DecodingContext {
             expected(what, found: node, path)
             return nil
         }
+        if case .failure(.tooLong) = RuleDuration.read(scalar.string) {
+            report(node.mark, path, "\"\(scalar.string.truncated)\" is longer than the longest duration, 100 years (36500d)")
+            return nil
+        }
         guard let duration = RuleDuration.parse(scalar.string) else {
             var suggestion: String?
             if case .int(let number) = scalar.value { suggestion = "add a unit: \(number)s, \(number)m, \(number)h or \(number)d" }
@@ -206,6 +210,11 @@ final class DecodingContext {
     /// An IANA time zone name such as `Europe/Berlin`.
     func timezone(_ node: Node, _ path: KeyPath) -> String? {
         guard let name = nonEmptyString(node, path, what: "an IANA time zone name like Europe/Berlin") else { return nil }
+        // IANA names are short; a long value is refused before the time zone database is asked.
+        guard name.utf8.count <= 64 else {
+            report(node.mark, path, "\"\(name.truncated)\" is not a time zone: IANA names are at most 64 characters, like Europe/Berlin")
+            return nil
+        }
         if TimeZone(identifier: name) != nil, name.contains("/") || name == "UTC" || name == "GMT" { return name }
         let suggestion = Suggestion.closest(to: name, among: TimeZone.knownTimeZoneIdentifiers + ["UTC"]).map { "did you mean \"\($0)\"?" }
         report(node.mark, path, "unknown time zone \"\(name.truncated)\"; expected an IANA name like Europe/Berlin or UTC", suggestion: suggestion)

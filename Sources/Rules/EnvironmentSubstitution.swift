@@ -1,10 +1,32 @@
+import Foundation
 import YAML
 
 /// `${NAME}` and `${NAME:-default}` in scalar values, replaced from the environment before
 /// validation. `$${` writes a literal `${`. Keys are never substituted. A plain scalar is resolved
 /// again after substitution, so `enabled: ${FLAG:-true}` is a boolean.
+///
+/// The API key is never substituted: `${WADIAL_API_KEY}`, `${WADIAL_API_KEY_FILE}` and any
+/// variable whose value is the key are errors, so that the key cannot reach a log line, the state
+/// file or a URL through a rule.
 struct EnvironmentSubstitution {
     let environment: [String: String]
+    /// The API key's value (from `WADIAL_API_KEY`, or the file `WADIAL_API_KEY_FILE` names).
+    let secrets: Set<String>
+
+    /// Variables that hold or point at the key.
+    static let secretNames: Set<String> = ["WADIAL_API_KEY", "WADIAL_API_KEY_FILE"]
+
+    init(environment: [String: String]) {
+        self.environment = environment
+        var secrets = Set<String>()
+        if let key = environment["WADIAL_API_KEY"], !key.isEmpty { secrets.insert(key) }
+        if let path = environment["WADIAL_API_KEY_FILE"], !path.isEmpty,
+           case .success(let text) = SourceFile.read(path, maximumBytes: 64 << 10) {
+            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !key.isEmpty { secrets.insert(key) }
+        }
+        self.secrets = secrets
+    }
 
     func apply(_ node: Node, _ path: KeyPath, _ context: DecodingContext) -> Node {
         var trail: [Step] = []
@@ -101,7 +123,17 @@ struct EnvironmentSubstitution {
             guard Self.isVariableName(name) else {
                 return .failure(Problem(message: "\"${\(body)}\" is not a variable reference; a name is letters, digits and _", suggestion: "write $${ for a literal ${"))
             }
+            if Self.secretNames.contains(String(name)) {
+                return .failure(Problem(
+                    message: "${\(name)} is the API key's variable and is never substituted into rules: a rule's values reach logs, the state file and URLs",
+                    suggestion: "the engine sends the key itself; remove it from the rule"))
+            }
             if let value = environment[String(name)] {
+                guard !secrets.contains(value) else {
+                    return .failure(Problem(
+                        message: "${\(name)} holds the API key, which is never substituted into rules: a rule's values reach logs, the state file and URLs",
+                        suggestion: "use a variable that does not hold the key"))
+                }
                 output += value
             } else if let fallback {
                 output += fallback

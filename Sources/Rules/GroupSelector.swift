@@ -59,10 +59,28 @@ public enum SubjectPattern {
         }
     }
 
+    /// The most of a subject a pattern reads (WhatsApp's own limit is 100 characters; the API's
+    /// answer is not trusted to keep it).
+    public static let maximumSubjectLength = 1_024
+    /// How long one match may run; a pattern that backtracks longer than this on a subject
+    /// (`(a+)+$` on a hostile subject) does not match it: fail closed.
+    public static let matchTimeLimit: Duration = .milliseconds(20)
+
     public static func matches(_ pattern: String, _ subject: String) -> Bool {
         guard let expression = cache.expression(pattern) else { return false }
-        let range = NSRange(subject.startIndex..<subject.endIndex, in: subject)
-        return expression.firstMatch(in: subject, range: range) != nil
+        let text = subject.count > maximumSubjectLength ? String(subject.prefix(maximumSubjectLength)) : subject
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        let deadline = ContinuousClock.now.advanced(by: matchTimeLimit)
+        var found = false
+        expression.enumerateMatches(in: text, options: [.reportProgress], range: range) { match, _, stop in
+            if match != nil {
+                found = true
+                stop.pointee = true
+            } else if ContinuousClock.now > deadline {
+                stop.pointee = true
+            }
+        }
+        return found
     }
 
     private final class PatternCache: @unchecked Sendable {

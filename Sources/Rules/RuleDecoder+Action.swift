@@ -160,6 +160,14 @@ extension RuleDecoder {
             body = context.template(field.value, path.key("body"), inviteAvailable: inviteAvailable)
             if body == nil { ok = false }
         }
+        // Values are escaped in a webhook's URL and JSON body; an unescaped form there would let a
+        // group subject (which members may change) add JSON fields or query parameters.
+        for (template, key, escaping) in [(url, "url", "percent-encoded"), (body, "body", "JSON string content (unless a Content-Type header says the body is not JSON)")] {
+            guard let template, let name = template.unescapedVariables.first, let node = fields[key]?.value else { continue }
+            context.report(node.mark, path.key(key), "{{{\(name)}}} asks for the value unescaped; in a webhook's \(key) each {{…}} is \(escaping), so that a group subject cannot change what is sent",
+                           suggestion: "write {{\(name)}}")
+            ok = false
+        }
         var headers: [String: String] = [:]
         if let field = fields["headers"] {
             if let mapping = field.value.mapping {

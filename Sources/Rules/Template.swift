@@ -3,10 +3,14 @@ import Foundation
 /// Text with `{{name}}` placeholders, filled in when an action runs.
 ///
 /// Only plain variables are supported (`{{group.jid}}`); `{{{name}}}` and `{{& name}}` are read
-/// as the same variable. Sections, partials and comments are rejected when rules load.
+/// as the same variable, and noted in `unescapedVariables` (the loader refuses them where values
+/// are escaped: in a webhook's URL and JSON body). Sections, partials and comments are rejected
+/// when rules load.
 ///
-/// `render` puts values in as they are unless it is given an `escape` function: today no caller
-/// passes one, so values go out raw wherever the template goes.
+/// `render` escapes each value for where the text goes: the executor passes percent-encoding for
+/// a URL and JSON string content for a JSON body; a log message and a group's subject or
+/// description take the values as they are (they are not parsed by anyone, and log lines escape
+/// control characters themselves).
 public struct Template: Sendable, Hashable, CustomStringConvertible {
     public enum Part: Sendable, Hashable {
         case text(String)
@@ -20,6 +24,8 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     public let source: String
     public let parts: [Part]
+    /// The variables written `{{{name}}}` or `{{& name}}`: "insert unescaped".
+    public let unescapedVariables: [String]
 
     public var description: String { source }
 
@@ -34,6 +40,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     public init(parsing source: String) throws(ParseError) {
         var parts: [Part] = []
+        var unescaped: [String] = []
         var text = ""
         var rest = Substring(source)
         while let open = rest.firstRange(of: "{{") {
@@ -50,7 +57,11 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             }
             var name = String(rest[..<close.lowerBound].trimmingBlanks)
             rest = rest[close.upperBound...]
-            if name.hasPrefix("&") { name = String(name.dropFirst().trimmingBlanks) }
+            var raw = triple
+            if name.hasPrefix("&") {
+                name = String(name.dropFirst().trimmingBlanks)
+                raw = true
+            }
             if let first = name.first, "#^/!>=".contains(first) {
                 throw ParseError(message: "template sections and tags like \"{{\(first)\" are not supported; use plain {{variable}}", suggestion: nil)
             }
@@ -64,14 +75,16 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
                 text = ""
             }
             parts.append(.variable(name))
+            if raw { unescaped.append(name) }
         }
         text += rest
         if !text.isEmpty { parts.append(.text(text)) }
         self.source = source
         self.parts = parts
+        self.unescapedVariables = unescaped
     }
 
-    /// The text with each variable replaced by `values[name]` (empty when absent).
+    /// The text with each variable replaced by `escape(values[name])` (empty when absent).
     public func render(_ values: [String: String], escape: (String) -> String = { $0 }) -> String {
         parts.map { part in
             switch part {

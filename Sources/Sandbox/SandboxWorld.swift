@@ -50,7 +50,9 @@ public actor SandboxWorld {
             groups[jid] = group
         case .memberDelta(let jid, let delta):
             guard var group = groups[jid] else { return }
-            group.unlistedMembers = max(0, group.unlistedMembers + delta)
+            // Clamped, never trapping: a world file bounds deltas, code calling this need not.
+            let (sum, overflow) = group.unlistedMembers.addingReportingOverflow(delta)
+            group.unlistedMembers = overflow ? (delta > 0 ? Int.max / 2 : 0) : min(max(0, sum), Int.max / 2)
             groups[jid] = group
         case .connection(let session, let connected):
             sessions[session]?.connected = connected

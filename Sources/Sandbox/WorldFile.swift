@@ -44,10 +44,10 @@ public struct WorldFile: Sendable {
     }
 
     public static func load(path: String, now: Date = Date()) throws -> WorldFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError(diagnostics: [Diagnostic(file: path, mark: nil, message: "cannot read the world file")])
+        switch SourceFile.read(path) {
+        case .success(let text): return try parse(text, file: path, now: now)
+        case .failure(let problem): throw LoadError(diagnostics: [Diagnostic(file: path, mark: nil, message: "world file: \(problem)")])
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path, now: now)
     }
 
     /// `now` is the world's start: request `waiting` times count back from it.
@@ -111,9 +111,16 @@ public struct WorldFile: Sendable {
             return scalar.string
         }
 
-        mutating func int(_ node: Node?, _ what: String) -> Int? {
+        /// The most members a sandbox group has (WhatsApp's own limit is far below).
+        static let maximumMembers = 100_000_000
+
+        mutating func int(_ node: Node?, _ what: String, in range: ClosedRange<Int>) -> Int? {
             guard case .int(let value)? = node?.scalar?.value else {
                 fail(node, "expected \(what) (a whole number)")
+                return nil
+            }
+            guard range.contains(value) else {
+                fail(node, "expected \(what) from \(range.lowerBound) to \(range.upperBound); found \(value)")
                 return nil
             }
             return value
@@ -128,11 +135,16 @@ public struct WorldFile: Sendable {
         }
 
         mutating func duration(_ node: Node?, _ what: String) -> Duration? {
-            guard let text = node?.scalar?.string, let seconds = RuleDuration.seconds(text) else {
+            let text = node?.scalar?.string ?? ""
+            switch RuleDuration.read(text) {
+            case .success(let seconds):
+                return .seconds(seconds)
+            case .failure(.tooLong):
+                fail(node, "\(what) is longer than the longest duration, 100 years (36500d)")
+            case .failure(.syntax):
                 fail(node, "expected \(what) (a duration like 45s, 10m, 2h, 3d)")
-                return nil
             }
-            return .seconds(seconds)
+            return nil
         }
 
         mutating func groupJID(_ node: Node?) -> GroupJID? {
@@ -188,7 +200,7 @@ public struct WorldFile: Sendable {
                     group.members.append(Participant(jid: jid))
                 }
             }
-            if let node = fields["size"], let size = int(node, "a member count") {
+            if let node = fields["size"], let size = int(node, "a member count", in: 0...Self.maximumMembers) {
                 if size < group.members.count { fail(node, "size \(size) is less than the \(group.members.count) listed members") }
                 group.unlistedMembers = max(0, size - group.members.count)
             }
@@ -213,8 +225,9 @@ public struct WorldFile: Sendable {
                     // `bool` names the problem itself.
                     guard let flag = bool(node, setting.key) else { continue }
                     value = .bool(flag)
-                case (.duration, .int(let seconds)?): value = seconds >= 0 ? .seconds(seconds) : nil
-                default: value = node.scalar.flatMap { setting.value(ruleText: $0.string) }
+                case (.duration, .int(let seconds)?): value = (0...Int(RuleDuration.maximumSeconds)).contains(seconds) ? .seconds(seconds) : nil
+                // The rules' words, or WhatsApp's spellings of them (`ADMIN_ADD`, `adminAdd`).
+                default: value = node.scalar.flatMap { setting.value(ruleText: $0.string) ?? setting.value(api: .string($0.string)) }
                 }
                 guard let value else {
                     var expected = setting.valueNames.joined(separator: ", ")
@@ -246,7 +259,8 @@ public struct WorldFile: Sendable {
                 return .init(after: after, change: .request(group, request))
             }
             if let membersNode = fields["members"] {
-                guard let group = groupJID(fields["group"]), let delta = int(membersNode, "a change of member count") else { return nil }
+                guard let group = groupJID(fields["group"]), let delta = int(membersNode, "a change of member count", in: -Self.maximumMembers...Self.maximumMembers)
+                else { return nil }
                 return .init(after: after, change: .memberDelta(group, delta))
             }
             if let connectedNode = fields["connected"] {

@@ -5,6 +5,8 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
+import WadialModels
 
 /// The WADial API over HTTP, shared by every rule: one connection pool, one rate limiter, one
 /// circuit breaker for writes.
@@ -13,6 +15,12 @@ import NIOPosix
 /// honouring `Retry-After`. Writes are retried only when nothing was sent (the connection could
 /// not be made) or when the API refused them with 429/503 and a `Retry-After`; any other failed
 /// write is reported, as `.outcomeUnknown` when it may have reached the API, and never re-sent.
+///
+/// The deadline of an attempt covers the whole exchange, headers and body; the body is read up
+/// to `maximumBodySize` and no further. An answer that is not JSON (not UTF-8, nested too deep,
+/// too large) is a `.decoding` error: a read is tried once more, a write is `.outcomeUnknown`
+/// (it may have been applied). Retry pauses end early on graceful shutdown, and no retry starts
+/// after it. Text the API sends back is scrubbed of the key before it is logged or thrown.
 public final class HTTPWadialClient: WadialTransport {
     public let configuration: WadialConfiguration
     private let http: HTTPClient
@@ -23,8 +31,10 @@ public final class HTTPWadialClient: WadialTransport {
     public init(configuration: WadialConfiguration, logger: Logger = Logger(label: "wadial.api")) {
         self.configuration = configuration
         var config = HTTPClient.Configuration()
-        config.timeout = .init(connect: .seconds(5), read: .seconds(Int64(configuration.requestTimeout.seconds.rounded(.up))))
+        config.timeout = .init(connect: .seconds(5), read: .seconds(Self.secondsCeiling(configuration.requestTimeout)))
         config.redirectConfiguration = .disallow
+        // Our retries decide; AsyncHTTPClient's own reconnecting would stack under them.
+        config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, mutationsPerMinute: configuration.mutationsPerMinute)
         breaker = BreakerBox(CircuitBreaker(threshold: configuration.breakerThreshold, cooldown: configuration.breakerCooldown))
@@ -38,11 +48,37 @@ public final class HTTPWadialClient: WadialTransport {
 
     // MARK: - Transport
 
-    /// Path segments are percent-encoded: `@` becomes `%40`.
-    static func encode(_ segment: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
+    /// Path segments are percent-encoded: `@` becomes `%40`, `/` and `?` stay inside the segment.
+    static func encode(_ segment: String) -> String { TextEscaping.urlComponent(segment) }
+
+    /// The largest answer read; a larger one is a decoding error (a read is tried once more).
+    public static let maximumBodySize = 16 << 20
+
+    /// Logs each skipped entry of a list answer at warning level.
+    public func reportSkipped(_ entries: [SkippedEntry]) {
+        for entry in entries {
+            logger.warning("skipped an entry of an API list", metadata: [
+                "list": "\(entry.list)", "group": "\(entry.group?.rawValue ?? "-")", "entry": "\(scrub(entry.entry))", "reason": "\(scrub(entry.reason))",
+            ])
+        }
+    }
+
+    /// An answer's bytes without the API key: whatever the API echoes (an error message, a
+    /// subject) is never logged, stored or printed with the key in it.
+    func scrub(_ body: Data) -> Data {
+        let key = Data(configuration.apiKey.secret.utf8)
+        guard !key.isEmpty, body.range(of: key) != nil else { return body }
+        var scrubbed = body
+        let redacted = Data("<redacted>".utf8)
+        while let range = scrubbed.range(of: key) { scrubbed.replaceSubrange(range, with: redacted) }
+        return scrubbed
+    }
+
+    /// `text` without the API key, wherever it appears (an error message that echoes it).
+    func scrub(_ text: String) -> String {
+        let key = configuration.apiKey.secret
+        guard !key.isEmpty, text.contains(key) else { return text }
+        return text.replacingOccurrences(of: key, with: "<redacted>")
     }
 
     struct Answer {
@@ -67,35 +103,57 @@ public final class HTTPWadialClient: WadialTransport {
             throw WadialError(kind: .circuitOpen, message: "writes are paused for \(Int(wait.rounded(.up)))s after repeated failures")
         }
         var attempt = 0
+        var decodingRetried = false
         while true {
             attempt += 1
-            let waited = await limiter.acquire(write: isWrite)
+            let waited: Double
+            do {
+                waited = try await limiter.acquire(write: isWrite)
+            } catch {
+                throw WadialError(kind: .connect, message: "not sent: the engine is stopping")
+            }
             if waited > 0 {
                 Counter(label: "wadial_api_limiter_waits_total", dimensions: [("kind", isWrite ? "mutation" : "request")]).increment()
             }
             let started = ContinuousClock.now
             let failure: WadialError
             var retryable: Bool
-            do {
-                let answer = try await send(method, url, body)
+            switch await exchange(method, url, body, isWrite: isWrite) {
+            case .answered(let answer):
                 record(operation, status: String(answer.status), since: started)
                 if (200..<300).contains(answer.status) {
-                    if isWrite { await breaker.success() }
-                    return try Self.payload(answer.body, status: answer.status, isWrite: isWrite)
+                    switch Self.payload(answer.body, status: answer.status) {
+                    case .success(let payload):
+                        if isWrite { await breaker.success() }
+                        return payload
+                    case .failure(let problem):
+                        // A write was answered 2xx: it happened, but what it returned is unknown.
+                        failure = WadialError(kind: isWrite ? .outcomeUnknown : .decoding, status: answer.status, message: problem.description)
+                        retryable = !isWrite && !decodingRetried
+                        decodingRetried = true
+                    }
+                } else {
+                    failure = scrubbed(Self.apiError(answer))
+                    let refusedWithRetryAfter = (answer.status == 429 || answer.status == 503) && failure.retryAfter != nil
+                    retryable = isWrite ? refusedWithRetryAfter : (answer.status == 429 || answer.status >= 500)
+                    if isWrite, answer.status >= 500, !refusedWithRetryAfter { await breaker.failure(logger: logger) }
                 }
-                failure = Self.apiError(answer)
-                let refusedWithRetryAfter = (answer.status == 429 || answer.status == 503) && failure.retryAfter != nil
-                retryable = isWrite ? refusedWithRetryAfter : (answer.status == 429 || answer.status >= 500)
-                if isWrite, answer.status >= 500, !refusedWithRetryAfter { await breaker.failure(logger: logger) }
-            } catch let transport {
-                let classified = Self.classify(transport, isWrite: isWrite)
+            case .failed(let classified):
                 record(operation, status: classified.shortDescription, since: started)
                 failure = classified
-                // Nothing was sent when the connection could not be made: safe for writes too.
-                retryable = !isWrite || classified.kind == .connect
+                switch classified.kind {
+                case .connect:
+                    // Nothing was sent when the connection could not be made: safe for writes too.
+                    retryable = true
+                case .decoding:
+                    retryable = !isWrite && !decodingRetried
+                    decodingRetried = true
+                default:
+                    retryable = !isWrite
+                }
                 if isWrite, classified.kind != .connect { await breaker.failure(logger: logger) }
             }
-            guard retryable, attempt < configuration.retry.maxAttempts else {
+            guard retryable, attempt < configuration.retry.maxAttempts, !Task.isShuttingDownGracefully else {
                 logger.warning("api call failed", metadata: [
                     "operation": "\(operation.rawValue)", "error": "\(failure.shortDescription)", "attempts": "\(attempt)",
                 ])
@@ -105,14 +163,46 @@ public final class HTTPWadialClient: WadialTransport {
             Counter(label: "wadial_api_retries_total", dimensions: [("operation", operation.rawValue)]).increment()
             logger.debug("api call retried", metadata: [
                 "operation": "\(operation.rawValue)", "error": "\(failure.shortDescription)", "attempt": "\(attempt)",
-                "delay_ms": "\(Int(delay.seconds * 1000))",
+                "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
             ])
+            // The pause ends early on graceful shutdown (and then no retry is made).
             do {
-                try await Task.sleep(for: delay)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             } catch {
                 throw failure
             }
+            if Task.isShuttingDownGracefully { throw failure }
         }
+    }
+
+    /// How one attempt went: an answer (any status) or a failure to get one.
+    enum Exchange {
+        case answered(Answer)
+        case failed(WadialError)
+    }
+
+    /// One attempt, its deadline covering connection, headers and the whole body.
+    private func exchange(_ method: HTTPMethod, _ url: String, _ body: JSONValue?, isWrite: Bool) async -> Exchange {
+        let timeout = configuration.requestTimeout
+        do {
+            return .answered(try await withDeadline(timeout) { try await self.send(method, url, body) })
+        } catch is DeadlineExceeded {
+            return .failed(WadialError(kind: isWrite ? .outcomeUnknown : .timeout, message: "no complete answer within \(Self.describe(timeout))"))
+        } catch let tooLarge as NIOTooManyBytesError {
+            _ = tooLarge
+            return .failed(WadialError(kind: isWrite ? .outcomeUnknown : .decoding, message: "the answer is larger than \(Self.maximumBodySize >> 20) MiB"))
+        } catch {
+            return .failed(Self.classify(error, isWrite: isWrite))
+        }
+    }
+
+    static func describe(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
+    private func scrubbed(_ error: WadialError) -> WadialError {
+        WadialError(kind: error.kind, status: error.status, code: error.code.map(scrub), message: scrub(error.message), retryAfter: error.retryAfter)
     }
 
     private func send(_ method: HTTPMethod, _ url: String, _ body: JSONValue?) async throws -> Answer {
@@ -125,10 +215,15 @@ public final class HTTPWadialClient: WadialTransport {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: Array(body.encoded())))
         }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(configuration.requestTimeout.seconds * 1000))
-        let response = try await http.execute(request, deadline: deadline)
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return Answer(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+        let response = try await http.execute(request, timeout: .seconds(Int64(Self.secondsCeiling(configuration.requestTimeout))))
+        let bytes = try await response.body.collect(upTo: Self.maximumBodySize)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: scrub(Data(bytes.readableBytesView)))
+    }
+
+    /// Whole seconds, rounded up, at least 1 and at most a day.
+    static func secondsCeiling(_ duration: Duration) -> Int64 {
+        let seconds = duration.components.seconds + (duration.components.attoseconds > 0 ? 1 : 0)
+        return min(max(seconds, 1), 86_400)
     }
 
     private func record(_ operation: WadialOperation, status: String, since started: ContinuousClock.Instant) {
@@ -137,16 +232,20 @@ public final class HTTPWadialClient: WadialTransport {
             .recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
     }
 
-    /// `{"data": X}` is X; a success without a body is null. A read with a garbled body fails;
-    /// a write with one succeeded all the same and yields null.
-    static func payload(_ body: Data, status: Int, isWrite: Bool) throws(WadialError) -> JSONValue {
-        if body.isEmpty || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) { return .null }
-        guard let json = JSONValue.parse(body) else {
-            if isWrite { return .null }
-            throw .decoding("HTTP \(status) with a body that is not JSON")
+    /// `{"data": X}` is X; a success without a body is null; otherwise why the body is not JSON.
+    struct UnreadableBody: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func payload(_ body: Data, status: Int) -> Result<JSONValue, UnreadableBody> {
+        if body.isEmpty || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) { return .success(.null) }
+        switch JSONValue.parseChecked(body) {
+        case .success(let json):
+            if case .object(let object) = json, let data = object["data"] { return .success(data) }
+            return .success(json)
+        case .failure(let problem):
+            return .failure(UnreadableBody(description: "HTTP \(status), \(body.count) bytes: \(problem)"))
         }
-        if case .object(let object) = json, let data = object["data"] { return data }
-        return json
     }
 
     /// `{"error": {"code", "message"}}`, `{"error": "text"}` or `{"message"}`, with `Retry-After`.
@@ -159,9 +258,11 @@ public final class HTTPWadialClient: WadialTransport {
         return .status(answer.status, code: code, message: message, retryAfter: answer.headers.first(name: "Retry-After").flatMap(Self.retryAfterSeconds))
     }
 
-    /// Seconds, or an HTTP date.
+    /// Seconds, or an HTTP date; nil for anything else (`inf`, `nan`, a negative number). Waits
+    /// are capped later (`RetryPolicy.maxRetryAfter`).
     static func retryAfterSeconds(_ value: String) -> Double? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return seconds }
+        guard value.utf8.count <= 64 else { return nil }
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return seconds.isFinite && seconds >= 0 ? seconds : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

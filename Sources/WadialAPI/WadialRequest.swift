@@ -21,6 +21,13 @@ public struct WadialRequest: Sendable, Hashable {
 /// operation of `WadialClient` is built on that one call.
 public protocol WadialTransport: WadialClient {
     func send(_ request: WadialRequest, session: String) async throws -> JSONValue
+    /// Entries of list answers that were left out (a malformed group, a requester that is not a
+    /// user JID): each is reported here, once per answer, and the rest of the list is used.
+    func reportSkipped(_ entries: [SkippedEntry])
+}
+
+extension WadialTransport {
+    public func reportSkipped(_ entries: [SkippedEntry]) {}
 }
 
 extension WadialTransport {
@@ -35,11 +42,24 @@ extension WadialTransport {
     public func listGroups(session: String) async throws -> [Group] {
         let payload = try await send(.init(.listGroups, "GET", ["groups"]), session: session)
         guard let items = payload.array ?? payload.first("groups")?.array else { throw WadialError.decoding("group list is not a list") }
-        return try items.map { item throws(WadialError) in try Group(json: item) }
+        var skipped: [SkippedEntry] = []
+        var groups: [Group] = []
+        for item in items {
+            do {
+                groups.append(try Group(json: item, skipped: &skipped))
+            } catch {
+                skipped.append(SkippedEntry(list: "group list", group: nil, entry: item, reason: (error as? WadialError)?.message ?? "\(error)"))
+            }
+        }
+        reportSkipped(skipped)
+        return groups
     }
 
     public func group(session: String, _ jid: GroupJID) async throws -> Group {
-        try Group(json: try await send(.init(.group, "GET", ["groups", jid.rawValue]), session: session))
+        var skipped: [SkippedEntry] = []
+        let group = try Group(json: try await send(.init(.group, "GET", ["groups", jid.rawValue]), session: session), skipped: &skipped)
+        reportSkipped(skipped)
+        return group
     }
 
     public func createGroup(session: String, subject: String, participants: [UserJID], description: String?) async throws -> Group {
@@ -87,7 +107,17 @@ extension WadialTransport {
         guard let items = payload.array ?? payload.first("requests", "participants")?.array else {
             throw WadialError.decoding("membership request list is not a list")
         }
-        return try items.map { item throws(WadialError) in try MembershipRequest(json: item) }
+        var skipped: [SkippedEntry] = []
+        var requests: [MembershipRequest] = []
+        for item in items {
+            do {
+                requests.append(try MembershipRequest(json: item))
+            } catch {
+                skipped.append(SkippedEntry(list: "join requests", group: jid, entry: item, reason: (error as? WadialError)?.message ?? "\(error)"))
+            }
+        }
+        reportSkipped(skipped)
+        return requests
     }
 
     public func decideRequests(session: String, _ jid: GroupJID, _ decision: RequestDecision, _ participants: [UserJID]) async throws -> JSONValue {

@@ -121,10 +121,22 @@ public struct GroupSetting: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// As `value(ruleText:)`, and also what `ruleText` writes for a duration without a name
+    /// (`3600s`): a value printed by `api` reads back.
+    public func value(printed text: String) -> SettingValue? {
+        if let value = value(ruleText: text) { return value }
+        guard case .duration = values, text.hasSuffix("s"), let seconds = Int(text.dropLast()), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+
     /// A value as the API gives it: a boolean, a word in any of WhatsApp's spellings, or seconds.
     public func value(api: APIScalar) -> SettingValue? {
         switch (values, api) {
         case (.boolean, .bool(let flag)): .bool(flag)
+        // As the API's other booleans are read: 1 and 0, "true" and "false".
+        case (.boolean, .number(let number)): .bool(number != 0)
+        case (.boolean, .string("true")): .bool(true)
+        case (.boolean, .string("false")): .bool(false)
         case (.choice(let words), .string(let text)): words.contains(Self.normalizedWord(text)) ? .choice(Self.normalizedWord(text)) : nil
         case (.duration, .number(let seconds)): seconds >= 0 ? .seconds(seconds) : nil
         case (.duration, .string(let text)): Int(text).flatMap { $0 >= 0 ? .seconds($0) : nil }
@@ -139,6 +151,16 @@ public struct GroupSetting: Sendable, Hashable, CustomStringConvertible {
         case (.choice(let words), .choice(let word)): words.contains(word)
         case (.duration, .seconds(let seconds)): seconds >= 0
         default: false
+        }
+    }
+
+    /// A value as the state store keeps it (a policy's reported drift): `true`, `admin_add`, and a
+    /// duration as its seconds (`604800`), the form earlier versions wrote.
+    public func storedText(_ value: SettingValue) -> String {
+        switch value {
+        case .bool(let flag): String(flag)
+        case .choice(let word): word
+        case .seconds(let seconds): String(seconds)
         }
     }
 

@@ -52,7 +52,7 @@ public struct GroupSettings: Sendable, Hashable, Codable, ExpressibleByDictionar
             let value: SettingValue?
             switch setting.values {
             case .boolean: value = .bool(try container.decode(Bool.self, forKey: key))
-            case .choice, .duration: value = setting.value(ruleText: try container.decode(String.self, forKey: key))
+            case .choice, .duration: value = setting.value(printed: try container.decode(String.self, forKey: key))
             }
             guard let value else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not a value of \(setting.key)")

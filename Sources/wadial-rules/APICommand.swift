@@ -165,7 +165,11 @@ extension APICommand {
         /// The changes asked for, in table order; usage errors name the option.
         func changes() throws -> [SettingChange] {
             var given: [GroupSetting.ID: SettingValue] = [:]
-            var rest = settingArguments[...]
+            // `--locked=true` is `--locked true`.
+            var rest = settingArguments.flatMap { argument -> [String] in
+                guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return [argument] }
+                return [String(argument[..<equals]), String(argument[argument.index(after: equals)...])]
+            }[...]
             while let flag = rest.popFirst() {
                 guard flag.hasPrefix("--"), let setting = GroupSetting.all.first(where: { "--" + $0.optionName == flag }) else {
                     throw ValidationError("unknown setting option \(flag); expected one of " + GroupSetting.all.map { "--" + $0.optionName }.joined(separator: ", "))

@@ -4,6 +4,7 @@ import Logging
 import Rules
 import State
 import WadialAPI
+import WadialModels
 
 // What the commands share: exit codes, error printing, the API client's lifetime, the rule and
 // state options, sessions, tables, times and JSON output.
@@ -43,7 +44,8 @@ extension WadialConfiguration {
 func withAPIClient<T>(_ configuration: WadialConfiguration, logger: Logger, _ body: (HTTPWadialClient) async throws -> T) async throws -> T {
     let client = HTTPWadialClient(configuration: configuration, logger: logger)
     let outcome = await Result { try await body(client) }
-    try await client.shutdown()
+    // The body's error (and its exit code) wins over a failing shutdown.
+    if case .failure = outcome { try? await client.shutdown() } else { try await client.shutdown() }
     return try outcome.get()
 }
 
@@ -53,7 +55,8 @@ func sessions(_ flags: [String], rules: RuleSet?, configuration: WadialConfigura
     if !flags.isEmpty { return flags }
     let sessions = rules?.sessions ?? configuration.sessionID.map { [$0] } ?? []
     guard !sessions.isEmpty else {
-        throw fail("no session: name sessions in the rules, pass --session or set WADIAL_SESSION_ID", Exit.configuration)
+        let ways = rules == nil ? "pass --session or set WADIAL_SESSION_ID" : "name sessions in the rules, pass --session or set WADIAL_SESSION_ID"
+        throw fail("no session: \(ways)", Exit.configuration)
     }
     return sessions
 }
@@ -120,10 +123,12 @@ func printJSON(_ value: any Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Columns padded to their widest cell; the last column is not padded.
+/// Columns padded to their widest cell; the last column is not padded. Every cell is escaped for
+/// a terminal (`TextEscaping.visible`): values from outside (subjects, details) cannot break a
+/// row or move the cursor.
 enum Table {
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(TextEscaping.visible) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }

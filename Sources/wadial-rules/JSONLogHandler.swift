@@ -14,9 +14,15 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    static let reserved: Set<String> = ["time", "level", "label", "message"]
+
     func log(event: LogEvent) {
         var object: [String: String] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+            // Metadata never overwrites the line's own fields: a detail named `message` is
+            // `metadata.message`.
+            object[Self.reserved.contains(key) ? "metadata." + key : key] = "\(value)"
+        }
         object["time"] = ISO8601DateFormatter().string(from: Date())
         object["level"] = event.level.rawValue
         object["label"] = label
@@ -37,7 +43,7 @@ enum LogFormat: String, CaseIterable {
         switch self {
         case .text:
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardOutput(label: label)
+                var handler = TextLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }

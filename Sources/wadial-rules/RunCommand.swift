@@ -93,12 +93,24 @@ struct RunCommand: AsyncParsableCommand {
         try await withAPIClient(withLimits(configuration, rules), logger: logger) { client in
             let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
                                 clock: ContinuousClock(), logger: logger)
-            let group = ServiceGroup(configuration: .init(
+            let group = ServiceGroup(configuration: Self.bounded(.init(
                 services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
                     + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)))
             try await group.run()
         }
+    }
+
+    /// How long a stop (SIGTERM, SIGINT) may take: the write in flight finishes within it (an
+    /// attempt's deadline is 15 s), or is cancelled at its end and journaled as unknown, to be
+    /// reconciled on the next start. Below the systemd unit's TimeoutStopSec=30.
+    static let stopBound: Duration = .seconds(20)
+
+    static func bounded(_ configuration: ServiceGroupConfiguration) -> ServiceGroupConfiguration {
+        var configuration = configuration
+        configuration.maximumGracefulShutdownDuration = stopBound
+        configuration.maximumCancellationDuration = .seconds(5)
+        return configuration
     }
 
     /// Free heap memory goes back to the system after every round of ticks, so that resident
@@ -129,9 +141,9 @@ struct RunCommand: AsyncParsableCommand {
         let app = server.application(port: 0, logger: quiet) { continuation.yield($0) }
         let engine = SandboxedEngine(ports: ports, key: key, command: self, store: store, registry: registry, logger: logger)
         // When the engine ends (--once), the sandbox shuts down gracefully with it.
-        let group = ServiceGroup(configuration: .init(
+        let group = ServiceGroup(configuration: Self.bounded(.init(
             services: [.init(service: app), .init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet)))
         try await group.run()
     }
 

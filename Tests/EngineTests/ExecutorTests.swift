@@ -12,9 +12,9 @@ actor RecordingWebhooks: WebhookSender {
     private(set) var posts: [(url: String, body: String, headers: [String: String])] = []
     var status = 200
     func setStatus(_ status: Int) { self.status = status }
-    func post(url: String, body: String, headers: [String: String]) async throws -> Int {
+    func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse {
         posts.append((url, body, headers))
-        return status
+        return WebhookResponse(status: status)
     }
 }
 
@@ -68,7 +68,8 @@ struct ExecutorTests {
         #expect(group.description == "10 members, rule all")
         #expect(group.members.first { $0.jid == Self.member }?.role == .admin)
         let posts = await webhooks.posts
-        #expect(posts.map(\.url) == ["https://hooks.example/120363000000000001@g.us"])
+        // Each value percent-encoded in a URL: `@` as %40.
+        #expect(posts.map(\.url) == ["https://hooks.example/120363000000000001%40g.us"])
         #expect(posts.first?.body == "{\"link\":\"https://chat.whatsapp.com/\(group.inviteCode)\"}")
         #expect(posts.first?.headers == ["X-Token": "t"])
         let trail = try await store.audit(since: nil, rule: nil, group: nil)

@@ -48,7 +48,7 @@ struct DecodingTests {
 
     @Test func groupWithoutIdIsAnError() throws {
         #expect(throws: WadialError.decoding("group without jid, id or groupJid")) { try Group(json: try json(#"{"subject": "x"}"#)) }
-        #expect(throws: WadialError.decoding("group id \"abc\" is not a group JID")) { try Group(json: try json(#"{"id": "abc"}"#)) }
+        #expect(throws: WadialError.decoding("group id \"abc\" is not a group JID (digits@g.us)")) { try Group(json: try json(#"{"id": "abc"}"#)) }
     }
 
     @Test(arguments: [

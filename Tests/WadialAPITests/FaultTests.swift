@@ -117,12 +117,28 @@ struct FaultTests {
         #expect(await world.calls.count == 2)
     }
 
-    @Test func aGarbledAnswerToAWriteIsNotAFailureOfTheWrite() async throws {
+    @Test func aReadGarbledTwiceInARowFailsAsDecodingAfterTwoAttempts() async throws {
+        let world = demoWorld()
+        let faults = FaultInjector()
+        await faults.script([.malformed, .malformed], for: .listGroups)
+        try await withSandboxServer(world: world, faults: faults) { client, _ async throws in
+            await #expect { try await client.listGroups(session: session) } throws: { error in
+                (error as? WadialError)?.kind == .decoding && "\(error)".contains("the body is not JSON")
+            }
+        }
+        #expect(await world.calls.count == 2)
+    }
+
+    /// The write was applied (the API answered 200) but what it returned cannot be read: the
+    /// outcome is unknown to the caller, and the write is not sent again.
+    @Test func aGarbledAnswerToAWriteIsAnUnknownOutcomeAndNotResent() async throws {
         let world = demoWorld()
         let faults = FaultInjector()
         await faults.script([.malformed], for: .updateSetting)
         try await withSandboxServer(world: world, faults: faults) { client, _ async throws in
-            try await client.updateSetting(session: session, support, SettingChange(.locked, true))
+            await #expect { try await client.updateSetting(session: session, support, SettingChange(.locked, true)) } throws: { error in
+                (error as? WadialError)?.kind == .outcomeUnknown
+            }
         }
         #expect(await world.calls.count == 1)
         #expect(await world.group(support)?.settings[.locked] == true)
@@ -173,7 +189,8 @@ struct FaultTests {
 
     @Test func randomFaultsChangeTimingNotOutcome() async throws {
         let world = demoWorld()
-        let faults = FaultInjector(rates: .init(errorRate: 0.2, throttleRate: 0.1, retryAfterSeconds: 0, malformedRate: 0.1), seed: 99)
+        // Garbled answers are retried once only (aReadGarbledTwiceInARowFailsAsDecodingAfterTwoAttempts).
+        let faults = FaultInjector(rates: .init(errorRate: 0.2, throttleRate: 0.1, retryAfterSeconds: 0, malformedRate: 0), seed: 99)
         try await withSandboxServer(world: world, faults: faults, retry: RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5))) { client, _ async throws in
             for _ in 0..<40 {
                 #expect(try await client.listGroups(session: session).count == 2)

@@ -23,11 +23,29 @@ public struct Group: Sendable, Hashable, Codable {
     /// Reads the field variants the README lists ("The API client"): id as `jid`, `id` or `groupJid`; size as
     /// `size`, `participantCount` or the length of `participants`; subject as `subject` or `name`.
     public init(json: JSONValue) throws(WadialError) {
+        var skipped: [SkippedEntry] = []
+        try self.init(json: json, skipped: &skipped)
+    }
+
+    /// As `init(json:)`, adding the participants that could not be read to `skipped`.
+    public init(json: JSONValue, skipped: inout [SkippedEntry]) throws(WadialError) {
         guard let raw = json.first("jid", "id", "groupJid")?.string else {
             throw .decoding("group without jid, id or groupJid")
         }
-        guard let jid = GroupJID(raw) else { throw .decoding("group id \"\(raw)\" is not a group JID") }
-        let participants = json.first("participants")?.array.map { $0.compactMap(Participant.init(json:)) }
+        guard let jid = GroupJID(raw) else {
+            throw .decoding("group id \"\(TextEscaping.visible(TextEscaping.truncated(raw)))\" is not a group JID (digits@g.us)")
+        }
+        var participants: [Participant]?
+        if let items = json.first("participants")?.array {
+            participants = []
+            for item in items {
+                if let participant = Participant(json: item) {
+                    participants?.append(participant)
+                } else {
+                    skipped.append(SkippedEntry(list: "participants", group: jid, entry: item, reason: "not a user JID"))
+                }
+            }
+        }
         self.init(
             jid: jid,
             subject: json.first("subject", "name")?.string,
@@ -78,12 +96,14 @@ extension GroupSettings {
         let nested = json["settings"]?.object != nil ? json["settings"] : nil
         self.init()
         for setting in GroupSetting.all {
-            for field in setting.fields {
-                guard let raw = nested?[field] ?? json[field], let scalar = raw.settingScalar,
-                      let value = setting.value(api: scalar)
-                else { continue }
-                self[setting.id] = value
-                break
+            // The first field name, in the `settings` object or at the top level, whose value
+            // the setting takes; a null or a value of the wrong shape is passed over.
+            search: for field in setting.fields {
+                for source in [nested, json] {
+                    guard let raw = source?[field], let scalar = raw.settingScalar, let value = setting.value(api: scalar) else { continue }
+                    self[setting.id] = value
+                    break search
+                }
             }
         }
     }

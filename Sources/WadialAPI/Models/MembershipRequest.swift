@@ -24,7 +24,9 @@ public struct MembershipRequest: Sendable, Hashable, Codable {
         guard let raw = (json.first("jid", "id", "requester") ?? json).string else {
             throw .decoding("membership request without jid")
         }
-        guard let jid = UserJID(raw) else { throw .decoding("requester \"\(raw)\" is not a user JID") }
+        guard let jid = UserJID(raw) else {
+            throw .decoding("requester \"\(TextEscaping.visible(TextEscaping.truncated(raw)))\" is not a user JID (…@s.whatsapp.net or …@lid)")
+        }
         let phone = json.first("phone_number", "phoneNumber", "pn")?.string
         self.init(
             jid: jid,
@@ -38,24 +40,34 @@ public struct MembershipRequest: Sendable, Hashable, Codable {
     public static func phoneNumber(of jid: UserJID, field: String?) -> PhoneNumber? {
         if let number = jid.phoneNumber { return number }
         guard let field else { return nil }
-        let digits = field.split(separator: "@").first.map(String.init) ?? field
-        if field.hasSuffix("@lid") { return nil }
+        var digits = field
+        if field.contains("@") {
+            // Only a phone JID carries a number: `…@lid`, `…@g.us` and the rest do not.
+            guard let phoneJID = UserJID(field), let number = phoneJID.phoneNumber else { return nil }
+            digits = number.digits
+        }
         guard let number = PhoneNumber(digits), number.digits != jid.user else { return nil }
         return number
     }
+
+    /// The request times read: from 2009 (WhatsApp's first year) to 2200. A time outside them
+    /// (`1e22`, `inf`, a negative number) is unknown, as if the API had sent none.
+    public static let plausibleTimes = Date(timeIntervalSince1970: 1_230_768_000)...Date(timeIntervalSince1970: 7_258_118_400)
 
     static func date(_ value: JSONValue) -> Date? {
         if let number = value.double {
             // Milliseconds once past the year 2286 in seconds.
             let seconds = number > 10_000_000_000 ? number / 1000 : number
-            return seconds > 0 ? Date(timeIntervalSince1970: seconds) : nil
+            let date = Date(timeIntervalSince1970: seconds)
+            return plausibleTimes.contains(date) ? date : nil
         }
         if let text = value.string {
             let formatter = ISO8601DateFormatter()
+            guard text.utf8.count <= 64 else { return nil }
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date }
+            if let date = formatter.date(from: text), plausibleTimes.contains(date) { return date }
             formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text)
+            return formatter.date(from: text).flatMap { plausibleTimes.contains($0) ? $0 : nil }
         }
         return nil
     }

@@ -4,23 +4,51 @@ import NIOHTTP1
 
 /// Sends an HTTP POST for the `webhook` action.
 public protocol WebhookSender: Sendable {
-    /// Returns the HTTP status.
-    func post(url: String, body: String, headers: [String: String]) async throws -> Int
+    func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse
 }
 
-/// Webhooks over the process's shared HTTP client, with a 10 s deadline.
+/// What a webhook's receiver answered.
+public struct WebhookResponse: Sendable, Hashable {
+    public var status: Int
+    /// The `Location` of a redirect, which is never followed.
+    public var location: String?
+
+    public init(status: Int, location: String? = nil) {
+        self.status = status
+        self.location = location
+    }
+}
+
+/// Webhooks over an HTTP client of their own that follows no redirect: a 3xx is the answer (and
+/// a failed delivery), so the rule's headers go only to the URL the rule wrote, and a POST never
+/// turns into a GET elsewhere. The deadline covers the whole exchange.
 public struct HTTPWebhookSender: WebhookSender {
+    /// The deadline of one delivery.
+    public static let timeout: Duration = .seconds(10)
+
+    // One for the process, like `HTTPClient.shared`, but with redirects disallowed.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     public init() {}
 
-    public func post(url: String, body: String, headers: [String: String]) async throws -> Int {
+    public func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if request.headers["Content-Type"].isEmpty { request.headers.add(name: "Content-Type", value: "application/json") }
         request.headers.add(name: "User-Agent", value: "wadial-rules")
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        _ = try? await response.body.collect(upTo: 1 << 16)
-        return Int(response.status.code)
+        let client = Self.client
+        let prepared = request
+        return try await withDeadline(Self.timeout) {
+            let response = try await client.execute(prepared, timeout: .seconds(10))
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            return WebhookResponse(status: Int(response.status.code), location: response.headers.first(name: "Location"))
+        }
     }
 }

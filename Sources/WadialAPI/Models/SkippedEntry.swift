@@ -1,0 +1,26 @@
+public import WadialModels
+
+/// One entry of a list in an API answer that was not read, and why; the rest of the list goes on.
+/// A group list with one odd id still yields every other group; a request list with one
+/// requester that is not a user JID still yields every other request.
+public struct SkippedEntry: Sendable, Hashable, CustomStringConvertible {
+    /// Which list: `group list`, `join requests`, `participants`, `decision statuses`.
+    public let list: String
+    /// The group the list belongs to, when it belongs to one.
+    public let group: GroupJID?
+    /// The entry as sent, cut to 200 characters and escaped for a log line.
+    public let entry: String
+    public let reason: String
+
+    public init(list: String, group: GroupJID?, entry: JSONValue, reason: String) {
+        self.list = list
+        self.group = group
+        let text = String(decoding: entry.encoded(), as: UTF8.self)
+        self.entry = TextEscaping.visible(TextEscaping.truncated(text, limit: 200))
+        self.reason = reason
+    }
+
+    public var description: String {
+        "skipped an entry of the \(list)\(group.map { " of \($0)" } ?? ""): \(entry) (\(reason))"
+    }
+}
