@@ -130,7 +130,9 @@ let package = Package(
             name: "SandboxTesting",
             dependencies: [
                 "Sandbox", "WadialAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/SandboxTesting"
@@ -154,18 +156,19 @@ let package = Package(
         // The fixtures are read from their paths, not built.
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialModels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProcessMemoryTests", dependencies: ["ProcessMemory"]),
+        .testTarget(name: "WadialModelsTests", dependencies: ["WadialModels"]),
         .testTarget(name: "StateTests", dependencies: ["State", "WadialModels"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Rules", "State", "WadialAPI", "WadialModels", "Sandbox", "SandboxTesting", "TestSupport",
+                "Engine", "Rules", "RuleTesting", "State", "WadialAPI", "WadialModels", "Sandbox", "SandboxTesting", "TestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Runs the built executable as a user would; depending on it makes `swift test` build it.
-        .testTarget(name: "CLITests", dependencies: ["wadial-rules", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["wadial-rules", "TestSupport", "SandboxTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -182,10 +182,16 @@ public final class HTTPWadialClient: WadialTransport {
     }
 
     /// One attempt, its deadline covering connection, headers and the whole body.
+    ///
+    /// On graceful shutdown a read in flight is abandoned at once (nothing is lost); a write runs
+    /// to its answer or its deadline, so that its outcome is known or journaled as unknown.
     private func exchange(_ method: HTTPMethod, _ url: String, _ body: JSONValue?, isWrite: Bool) async -> Exchange {
         let timeout = configuration.requestTimeout
         do {
-            return .answered(try await withDeadline(timeout) { try await self.send(method, url, body) })
+            let attempt: @Sendable () async throws -> Answer = { try await withDeadline(timeout) { try await self.send(method, url, body) } }
+            return .answered(isWrite ? try await attempt() : try await cancelWhenGracefulShutdown(attempt))
+        } catch is CancellationError where !isWrite && Task.isShuttingDownGracefully {
+            return .failed(WadialError(kind: .timeout, message: "abandoned: the engine is stopping"))
         } catch is DeadlineExceeded {
             return .failed(WadialError(kind: isWrite ? .outcomeUnknown : .timeout, message: "no complete answer within \(Self.describe(timeout))"))
         } catch let tooLarge as NIOTooManyBytesError {

@@ -12,11 +12,12 @@ struct LoaderFuzzTests {
                 .filter { $0.hasSuffix(".yaml") }.sorted()
                 .flatMap { try Fixtures.sources($0, in: "invalid").map(\.text) })
         let tokens = ["{{", "}}", "${", "*", "&a", "*a", "<<: ", "- ", ": ", "[", "]", "{", "}", "\n  ", "\t", "'", "\"", "#", "0x", "yes", "~", "@g.us", "-1", "99999999999999999999"]
-        var generator = SeededGenerator(seed: 2026)
+        let budget = FuzzBudget("LoaderFuzzTests", cases: 2_000)
+        var generator = budget.generator
         let loader = RuleLoader(environment: Fixtures.environment)
         var loaded = 0
         var rejected = 0
-        for round in 0..<2000 {
+        for round in 0..<budget.cases {
             var text = Array(seeds[round % seeds.count])
             for _ in 0..<Int.random(in: 1...5, using: &generator) where !text.isEmpty {
                 let index = Int.random(in: 0..<text.count, using: &generator)
@@ -40,7 +41,7 @@ struct LoaderFuzzTests {
                 }
             }
         }
-        #expect(loaded + rejected == 2000)
+        #expect(loaded + rejected == budget.cases, "\(budget.replay)")
         #expect(rejected > 0)
     }
 }

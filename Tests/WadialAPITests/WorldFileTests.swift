@@ -66,4 +66,42 @@ struct WorldFileTests {
         let file = try WorldFile.parse("groups: []\n")
         #expect(file.sessions.map(\.id) == ["sandbox"])
     }
+
+    @Test(arguments: [
+        ("waiting: 999999999999999999d", "how long it has waited is longer than the longest duration, 100 years (36500d)"),
+        ("waiting: 2h30x", "expected how long it has waited (a duration like 45s, 10m, 2h, 3d)"),
+    ])
+    func aHostileDurationInAWorldFileIsAnError(_ field: String, _ message: String) {
+        let text = "groups:\n  - jid: 120363000000000001@g.us\n    subject: S\n    requests:\n      - { jid: 15551234567@s.whatsapp.net, \(field) }\n"
+        #expect { try WorldFile.parse(text) } throws: { error in "\(error)".contains(message) }
+    }
+
+    @Test func aMemberCountPastTheLimitIsAnErrorAndDeltasClamp() async throws {
+        let text = "groups:\n  - jid: 120363000000000001@g.us\n    subject: S\n    size: 9223372036854775807\n"
+        #expect { try WorldFile.parse(text) } throws: { error in "\(error)".contains("expected a member count from 0 to 100000000") }
+        let jid = GroupJID("120363000000000001@g.us")!
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: jid, subject: "S", unlistedMembers: 10)])
+        await world.apply(.memberDelta(jid, .max))
+        await world.apply(.memberDelta(jid, .max))
+        #expect(await world.group(jid).map { $0.size > 0 } == true)
+        await world.apply(.memberDelta(jid, .min))
+        #expect(await world.group(jid)?.size == 0)
+    }
+
+    @Test func aWorldFileOverTheSizeLimitIsRefusedBeforeItIsRead() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("world-\(UUID().uuidString).yaml")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 64 << 20)  // sparse: 64 MiB that cost no disk
+        try handle.close()
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect { try WorldFile.load(path: file.path) } throws: { error in "\(error)".contains("file is 67108864 bytes, over the limit of 8388608 bytes") }
+    }
+
+    @Test func settingsTakeWhatsAppsSpellingsToo() throws {
+        let text = "groups:\n  - jid: 120363000000000001@g.us\n    subject: S\n    settings: { member_add_mode: ADMIN_ADD, ephemeral: 3600 }\n"
+        let group = try #require(try WorldFile.parse(text).groups.first)
+        #expect(group.settings[.memberAddMode] == "admin_add")
+        #expect(group.settings[.ephemeral] == .seconds(3600))
+    }
 }

@@ -1,0 +1,36 @@
+import Foundation
+import Sandbox
+import TestSupport
+import Testing
+
+/// Mutated world files: each loads or is refused with diagnostics, never a trap.
+struct WorldFileFuzzTests {
+    static let tokens = ["{", "}", "[", "]", ": ", "- ", "\n    ", "999999999999999999d", "9223372036854775807", "-9223372036854775808",
+                         "1e300", "@g.us", "@lid", "@bot", "~", "*a", "&a ", "yes", "'", "\"", "#", "\t", "\\e", "36501d", "0s"]
+
+    @Test func mutatedWorldFilesNeverTrap() {
+        let budget = FuzzBudget("WorldFileFuzzTests", cases: 1_500)
+        var generator = budget.generator
+        let seeds = [WorldFileTests.text]
+        var loaded = 0
+        for round in 0..<budget.cases {
+            var text = Array(seeds[round % seeds.count])
+            for _ in 0..<Int.random(in: 1...6, using: &generator) where !text.isEmpty {
+                let index = Int.random(in: 0..<text.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: text.remove(at: index)
+                case 1: text.insert(contentsOf: Self.tokens.randomElement(using: &generator) ?? "", at: index)
+                default: text[index] = text[Int.random(in: 0..<text.count, using: &generator)]
+                }
+            }
+            do {
+                let file = try WorldFile.parse(String(text))
+                _ = file.world()
+                loaded += 1
+            } catch {
+                #expect(!"\(error)".isEmpty, "\(budget.replay)")
+            }
+        }
+        #expect(loaded > 0, "no mutation loaded at all: the seed text is broken (\(budget.replay))")
+    }
+}
