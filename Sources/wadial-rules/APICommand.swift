@@ -19,8 +19,12 @@ struct APIOptions: ParsableArguments {
     @Option(help: "Session id (default: $WADIAL_SESSION_ID).")
     var session: String?
 
-    @Option(help: "Seconds to wait for each attempt.")
+    @Option(help: "Seconds to wait for each attempt (1 to 300).")
     var timeout = 15
+
+    func validate() throws {
+        guard (1...300).contains(timeout) else { throw ValidationError("--timeout takes 1 to 300 seconds; found \(timeout)") }
+    }
 
     /// Runs `body` with a client from the environment; prints its result, or the error on stderr.
     func call(_ body: @Sendable (HTTPWadialClient, String) async throws -> any Encodable) async throws {

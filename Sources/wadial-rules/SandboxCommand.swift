@@ -60,6 +60,9 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         guard faultRate + throttleRate + dropRate + malformedRate <= 1 else { throw ValidationError("the fault rates add up to more than 1") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535; found \(port)") }
+        guard (0...3600).contains(retryAfter) else { throw ValidationError("--retry-after takes 0 to 3600 seconds; found \(retryAfter)") }
+        guard (0...60_000).contains(latency) else { throw ValidationError("--latency takes 0 to 60000 milliseconds; found \(latency)") }
     }
 
     func run() async throws {

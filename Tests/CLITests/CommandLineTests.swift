@@ -131,6 +131,19 @@ struct CommandLineTests {
         #expect(outcome.output == "error: no session: name sessions in the rules, pass --session or set WADIAL_SESSION_ID\n")
     }
 
+    /// Every number from a flag is range-checked: a usage error naming the flag and its range.
+    @Test(arguments: [
+        (["api", "groups", "list", "--timeout", "9223372036854775807"], "Error: --timeout takes 1 to 300 seconds; found 9223372036854775807"),
+        (["sandbox", "--port", "99999"], "Error: --port takes 0 to 65535; found 99999"),
+        (["sandbox", "--latency", "9223372036854775807"], "Error: --latency takes 0 to 60000 milliseconds; found 9223372036854775807"),
+        (["sandbox", "--retry-after=-1"], "Error: --retry-after takes 0 to 3600 seconds; found -1"),
+    ])
+    func numbersFromFlagsAreRangeChecked(_ arguments: [String], _ message: String) throws {
+        let outcome = try Self.run(arguments, environment: ["WADIAL_API_KEY": "k"])
+        #expect(outcome.status == 64)
+        #expect(outcome.output.hasPrefix(message + "\n"), "\(outcome.output)")
+    }
+
     @Test func checkAMissingPath() throws {
         let outcome = try Self.run(["check", "no-such-folder"])
         #expect(outcome.status == 1)
