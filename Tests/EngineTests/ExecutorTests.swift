@@ -27,22 +27,7 @@ struct ExecutorTests {
             sessions: [.init(id: "s")],
             groups: [.init(jid: g1, subject: "Support", members: [Participant(jid: Self.member)], unlistedMembers: 9)],
             clock: { t0 })
-        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
-            version: 1
-            rules:
-              - id: all
-                groups: "*"
-                trigger: { schedule: { every: 1h } }
-                then:
-            \(then)
-            """)])
-        let store = MemoryStateStore()
-        let client = SandboxClient(world: world)
-        let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
-        var state = EngineState()
-        state.values[StateKey(.scheduleRun, rule: "all", group: g1.rawValue)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
-        let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: t0)
-        let report = await Executor(client: client, store: store, webhooks: webhooks, logger: quiet).execute(plan, session: "s", now: { t0 })
+        let (store, report) = try await runScheduledRule(then, on: world, webhooks: webhooks)
         return (world, store, report)
     }
 
@@ -93,4 +78,26 @@ struct ExecutorTests {
         let outcomes = try await store.audit(since: nil, rule: nil, group: nil).map { "\($0.action) \($0.outcome)" }
         #expect(outcomes == ["rotate_invite done", "webhook failed", "set_locked skipped"])
     }
+}
+
+/// Runs one rule `all`, due on its hourly schedule at `t0`, with steps `then` (indented list
+/// items), on `world`'s session `s`: one evaluation and one execution.
+func runScheduledRule(_ then: String, on world: SandboxWorld, webhooks: any WebhookSender) async throws -> (MemoryStateStore, ExecutionReport) {
+    let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
+        version: 1
+        rules:
+          - id: all
+            groups: "*"
+            trigger: { schedule: { every: 1h } }
+            then:
+        \(then)
+        """)])
+    let store = MemoryStateStore()
+    let client = SandboxClient(world: world)
+    let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
+    var state = EngineState()
+    state.values[StateKey(.scheduleRun, rule: "all", group: g1.rawValue)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
+    let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: t0)
+    let report = await Executor(client: client, store: store, webhooks: webhooks, logger: quiet).execute(plan, session: "s", now: { t0 })
+    return (store, report)
 }

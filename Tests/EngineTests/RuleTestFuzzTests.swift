@@ -25,17 +25,9 @@ struct RuleTestFuzzTests {
             .map { try String(contentsOf: source.appendingPathComponent("tests").appendingPathComponent($0), encoding: .utf8) }
         var passed = 0
         for round in 0..<budget.cases {
-            var text = Array(tests[round % tests.count])
-            for _ in 0..<Int.random(in: 1...4, using: &generator) where !text.isEmpty {
-                let index = Int.random(in: 0..<text.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: text.remove(at: index)
-                case 1: text.insert(contentsOf: Self.tokens.randomElement(using: &generator) ?? "", at: index)
-                default: text[index] = text[Int.random(in: 0..<text.count, using: &generator)]
-                }
-            }
+            let text = TextMutation.mutate(tests[round % tests.count], tokens: Self.tokens, edits: 4, using: &generator)
             let path = rules.appendingPathComponent("tests/fuzz.test.yaml").path
-            try String(text).write(toFile: path, atomically: true, encoding: .utf8)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
             let outcome = await RuleTestRunner().run(path: path)
             #expect(!outcome.report.isEmpty, "\(budget.replay)")
             if outcome.passed { passed += 1 }

@@ -15,23 +15,7 @@ struct WebhookEscapingTests {
     /// Runs one scheduled rule with `then` on a group called `subject`, delivering webhooks for real.
     func run(subject: String, _ then: String) async throws -> (MemoryStateStore, ExecutionReport) {
         let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: subject)], clock: { t0 })
-        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
-            version: 1
-            rules:
-              - id: hook
-                groups: "*"
-                trigger: { schedule: { every: 1h } }
-                then:
-            \(then)
-            """)])
-        let store = MemoryStateStore()
-        let client = SandboxClient(world: world)
-        let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
-        var state = EngineState()
-        state.values[StateKey(.scheduleRun, rule: "hook", group: g1.rawValue)] = String(t0.addingTimeInterval(-3600).timeIntervalSince1970)
-        let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: t0)
-        let report = await Executor(client: client, store: store, webhooks: HTTPWebhookSender(), logger: quiet).execute(plan, session: "s", now: { t0 })
-        return (store, report)
+        return try await runScheduledRule(then, on: world, webhooks: HTTPWebhookSender())
     }
 
     static let subjects = [

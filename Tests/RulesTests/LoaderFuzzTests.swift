@@ -18,16 +18,7 @@ struct LoaderFuzzTests {
         var loaded = 0
         var rejected = 0
         for round in 0..<budget.cases {
-            var text = Array(seeds[round % seeds.count])
-            for _ in 0..<Int.random(in: 1...5, using: &generator) where !text.isEmpty {
-                let index = Int.random(in: 0..<text.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: text.remove(at: index)
-                case 1: text.insert(contentsOf: tokens[Int.random(in: 0..<tokens.count, using: &generator)], at: index)
-                default: text[index] = text[Int.random(in: 0..<text.count, using: &generator)]
-                }
-            }
-            let source = String(text)
+            let source = TextMutation.mutate(seeds[round % seeds.count], tokens: tokens, using: &generator)
             let lineCount = source.split(separator: "\n", omittingEmptySubsequences: false).count
             do {
                 _ = try loader.load([.init(name: "fuzz.yaml", text: source, directory: Fixtures.root.appendingPathComponent("invalid").path)])

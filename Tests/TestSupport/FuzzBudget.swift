@@ -76,3 +76,20 @@ public enum HostileJSON {
         }
     }
 }
+
+/// Damages text the way a fuzz suite does: 1 to `edits` edits, each removing a character,
+/// inserting one of `tokens`, or copying a character from elsewhere.
+public enum TextMutation {
+    public static func mutate(_ text: String, tokens: [String], edits: Int = 5, using generator: inout SeededGenerator) -> String {
+        var characters = Array(text)
+        for _ in 0..<Int.random(in: 1...max(edits, 1), using: &generator) where !characters.isEmpty {
+            let index = Int.random(in: 0..<characters.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: characters.remove(at: index)
+            case 1: characters.insert(contentsOf: tokens.randomElement(using: &generator) ?? "", at: index)
+            default: characters[index] = characters[Int.random(in: 0..<characters.count, using: &generator)]
+            }
+        }
+        return String(characters)
+    }
+}

@@ -14,17 +14,9 @@ struct WorldFileFuzzTests {
         let seeds = [WorldFileTests.text]
         var loaded = 0
         for round in 0..<budget.cases {
-            var text = Array(seeds[round % seeds.count])
-            for _ in 0..<Int.random(in: 1...6, using: &generator) where !text.isEmpty {
-                let index = Int.random(in: 0..<text.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: text.remove(at: index)
-                case 1: text.insert(contentsOf: Self.tokens.randomElement(using: &generator) ?? "", at: index)
-                default: text[index] = text[Int.random(in: 0..<text.count, using: &generator)]
-                }
-            }
+            let text = TextMutation.mutate(seeds[round % seeds.count], tokens: Self.tokens, edits: 6, using: &generator)
             do {
-                let file = try WorldFile.parse(String(text))
+                let file = try WorldFile.parse(text)
                 _ = file.world()
                 loaded += 1
             } catch {
