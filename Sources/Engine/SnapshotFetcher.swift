@@ -40,8 +40,12 @@ public struct SnapshotFetcher: Sendable {
                     logger.warning("could not read join requests", metadata: ["group": "\(group.jid)", "error": "\(error)"])
                 }
             }
+            // Metadata, at most once per group and tick, only when the listing lacks what a rule
+            // or policy reads: a setting, or the member count.
             let needed = Self.settingsNeeded(targeting, policies)
-            if !needed.isEmpty, needed.contains(where: { group.settings[$0] == nil }) || group.size == nil {
+            let lacksSetting = needed.contains { group.settings[$0] == nil }
+            let lacksSize = group.size == nil && Self.readsMemberCount(targeting)
+            if lacksSetting || lacksSize {
                 do {
                     let metadata = try await client.group(session: session, group.jid)
                     view.group = Self.merge(group, metadata)
@@ -68,6 +72,22 @@ public struct SnapshotFetcher: Sendable {
         rules.compactMap(\.condition).forEach(visit)
         for policy in policies { needed.formUnion(policy.ensure.known.map(\.setting.id)) }
         return needed
+    }
+
+    /// Whether any of the rules reads the member count: a `member_count` trigger or condition.
+    static func readsMemberCount(_ rules: [Rule]) -> Bool {
+        func reads(_ condition: Condition) -> Bool {
+            switch condition {
+            case .memberCount: true
+            case .any(let parts), .all(let parts): parts.contains(where: reads)
+            case .not(let inner): reads(inner)
+            default: false
+            }
+        }
+        return rules.contains { rule in
+            if case .memberCount = rule.trigger { return true }
+            return rule.condition.map(reads) ?? false
+        }
     }
 
     /// The listing, completed by metadata where the listing lacked a field.
