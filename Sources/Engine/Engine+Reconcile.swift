@@ -5,9 +5,18 @@ import WadialAPI
 import WadialModels
 
 extension Engine {
-    /// Writes left open by a crash are checked against live state before anything is sent again:
-    /// a decided request that is no longer pending was decided; one still pending was not, and is
-    /// left to the rules. Other writes are closed as unknown and reported.
+    /// Writes left open by a crash are checked against live state before anything is sent again.
+    ///
+    /// An open approval is settled as applied for each requester who is a member of the group now
+    /// (recognised by the JID the request carried, or by its phone number, whichever way the
+    /// member is listed) or who is no longer listed as pending; one still listed and not a member
+    /// was not approved, and is left to the rules. A requester still listed but already a member
+    /// (an API whose request list lags behind its writes) is therefore never approved again. An
+    /// open rejection is settled as applied for each requester no longer listed; one still listed
+    /// is left to the rules (a repeated rejection of a lagging entry is answered "no pending
+    /// request" and changes nothing). Settled decisions are recorded under the request's own
+    /// identity, so the rules do not act on them again. Other writes are closed as unknown and
+    /// reported.
     public func reconcile() async {
         let open: [JournalEntry]
         do {
@@ -21,15 +30,30 @@ extension Engine {
             var outcome = "unknown (reconciled on start)"
             if case .decide(let decision) = intent.operation, let group = intent.group.flatMap(GroupJID.init) {
                 do {
-                    let pending = Set(try await client.membershipRequests(session: intent.session, group).map(\.jid.rawValue))
+                    let pending = try await client.membershipRequests(session: intent.session, group)
+                    let listed = Set(pending.map(\.jid.rawValue))
+                    // Members matter for approvals only: a rejected requester never becomes one.
+                    var members = MemberIndex(participants: [])
+                    if decision == .approve {
+                        members = MemberIndex(participants: try await client.group(session: intent.session, group).participants ?? [])
+                    }
                     var acted: [ActedRequest] = []
-                    for (index, target) in intent.targets.enumerated() where !pending.contains(target) {
+                    var joined = 0
+                    for (index, target) in intent.targets.enumerated() {
                         guard let requester = UserJID(target) else { continue }
+                        let details = index < intent.requests.count ? intent.requests[index] : nil
+                        let number = details?.number ?? requester.phoneNumber?.digits
+                        let member = members.contains(requester, number: number)
+                        guard member || !listed.contains(target) else { continue }
+                        if member { joined += 1 }
+                        // The request's own time, so that a lagging list entry matches this record.
+                        let requestedAt = details?.requestedAt ?? pending.first { $0.jid == requester }?.requestKey ?? 0
                         let rule = index < intent.rules.count ? intent.rules[index] : (intent.rules.first ?? "")
-                        acted.append(ActedRequest(rule: rule, group: group, requester: requester, requestedAt: 0, decision: decision, at: now()))
+                        acted.append(ActedRequest(rule: rule, group: group, requester: requester, requestedAt: requestedAt, decision: decision, at: now()))
                     }
                     try await store.recordActed(acted)
                     outcome = "reconciled: \(acted.count) applied, \(intent.targets.count - acted.count) still pending"
+                    if joined > 0 { outcome += " (\(joined) found among the members)" }
                 } catch {
                     logger.warning("could not reconcile an open write; it stays open", metadata: ["id": "\(entry.id)", "error": "\(error)"])
                     continue
@@ -40,5 +64,23 @@ extension Engine {
                                                      targets: intent.targets, mode: .enforce, outcome: .reconciled, detail: outcome)])
             logger.info("reconciled an open write", metadata: ["operation": "\(intent.operation)", "outcome": "\(outcome)"])
         }
+    }
+}
+
+/// A group's members by JID and by phone number: a requester who asked as `…@lid` may be listed
+/// as a member under their phone JID, and the other way round.
+struct MemberIndex {
+    private let jids: Set<String>
+    private let numbers: Set<String>
+
+    init(participants: [Participant]) {
+        jids = Set(participants.map(\.jid.rawValue))
+        numbers = Set(participants.compactMap { $0.phoneNumber?.digits })
+    }
+
+    func contains(_ requester: UserJID, number: String?) -> Bool {
+        if jids.contains(requester.rawValue) { return true }
+        guard let number else { return false }
+        return numbers.contains(number) || jids.contains(number + "@s.whatsapp.net")
     }
 }

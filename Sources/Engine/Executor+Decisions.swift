@@ -13,7 +13,9 @@ extension Executor {
     ) async -> Set<String> {
         let name = decision.actionName
         let intent = JournalIntent(session: session, group: group.jid.rawValue, operation: .decide(decision),
-                                   rules: targets.map(\.rule), targets: targets.map(\.request.jid.rawValue), detail: decision.rawValue, at: now())
+                                   rules: targets.map(\.rule), targets: targets.map(\.request.jid.rawValue),
+                                   requests: targets.map { JournalRequest(number: $0.request.phoneNumber?.digits, requestedAt: $0.request.requestKey) },
+                                   detail: decision.rawValue, at: now())
         let id: Int64
         do {
             id = try await store.openIntent(intent)

@@ -57,8 +57,11 @@ public struct SandboxServer: Sendable {
 
         // A sink for the `webhook` action, so demos and tests have somewhere to post.
         if path.hasPrefix("/hooks/") {
-            await world.recordCall(method: method, path: path, operation: nil, body: body, status: 200, fault: nil)
-            return Self.json(.ok, .object(["ok": .bool(true)]))
+            // The sink fails its first N deliveries when told to (`--fail-hooks N`).
+            let accepted = await world.acceptHook()
+            await world.recordCall(method: method, path: path, operation: nil, body: body, status: accepted ? 200 : 500, fault: accepted ? nil : "hook failure")
+            return accepted ? Self.json(.ok, .object(["ok": .bool(true)]))
+                : Self.json(.internalServerError, .object(["error": .object(["code": .string("HOOK_FAILED"), "message": .string("the sink fails this delivery")])]))
         }
         guard request.headers[.authorization] == "Bearer " + apiKey else {
             return await finish(method, path, nil, body, .init(401, "UNAUTHORIZED", "missing or invalid API key"), fault: nil)

@@ -155,7 +155,7 @@ extension SandboxWorld {
     public func membershipRequests(_ session: String, _ raw: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
         let group = try existingGroup(raw)
-        return .array(group.requests.map { request in
+        return .array(listedRequests(group).map { request in
             var object: [String: JSONValue] = ["jid": .string(request.jid.rawValue)]
             let seconds = request.requestedAt.timeIntervalSince1970.rounded(.down)
             switch style {
@@ -186,8 +186,11 @@ extension SandboxWorld {
                 results.append(.object(["jid": .string(jid.rawValue), "status": .number(404), "error": .string("no pending request")]))
                 continue
             }
-            group.requests.remove(at: index)
+            let decided = group.requests.remove(at: index)
             if decision == .approve { group.members.append(Participant(jid: jid)) }
+            if staleListing > .zero {
+                lingering[group.jid, default: []].append((decided, now.addingTimeInterval(staleListing.seconds)))
+            }
             results.append(.object(["jid": .string(jid.rawValue), "status": .number(200)]))
         }
         groups[group.jid] = group

@@ -19,7 +19,35 @@ public actor SandboxWorld {
     private let clock: @Sendable () -> Date
     public let start: Date
 
-    public init(sessions: [SessionState], groups: [GroupState], arrivals: [Arrival] = [], clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// Stale-list mode: how long an approved or rejected request stays in the group's request
+    /// list after it was decided (an API whose list lags behind its writes). Zero: at once gone.
+    /// A decision on such an entry is answered 404 "no pending request", as it is no longer one.
+    public private(set) var staleListing: Duration = .zero
+    /// Decided requests still listed, per group, with the time they stop being listed.
+    var lingering: [GroupJID: [(request: PendingRequest, until: Date)]] = [:]
+
+    public func setStaleListing(_ duration: Duration) {
+        staleListing = max(duration, .zero)
+    }
+
+    /// How many of the next deliveries to the webhook sink (`/hooks/...`) fail with HTTP 500.
+    public private(set) var failingHooks = 0
+
+    public func setFailingHooks(_ count: Int) {
+        failingHooks = max(count, 0)
+    }
+
+    /// Takes one delivery to the webhook sink: false (answer 500) while failures are owed.
+    func acceptHook() -> Bool {
+        guard failingHooks > 0 else { return true }
+        failingHooks -= 1
+        return false
+    }
+
+    public init(sessions: [SessionState], groups: [GroupState], arrivals: [Arrival] = [], staleListing: Duration = .zero, failingHooks: Int = 0,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.staleListing = max(staleListing, .zero)
+        self.failingHooks = max(failingHooks, 0)
         self.sessions = Dictionary(sessions.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         self.groups = Dictionary(groups.map { ($0.jid, $0) }, uniquingKeysWith: { $1 })
         self.pendingArrivals = arrivals.sorted { $0.after < $1.after }
@@ -38,6 +66,13 @@ public actor SandboxWorld {
             pendingArrivals.removeFirst()
             apply(next.change)
         }
+    }
+
+    /// The requests a group's list shows now: the pending ones, then decided ones still lingering.
+    func listedRequests(_ group: GroupState) -> [PendingRequest] {
+        let now = self.now
+        let lingeringNow = (lingering[group.jid] ?? []).filter { $0.until > now && !group.requests.contains($0.request) }.map(\.request)
+        return group.requests + lingeringNow
     }
 
     public func apply(_ change: Arrival.Change) {

@@ -25,6 +25,10 @@ public struct WorldFile: Sendable {
     public var sessions: [SandboxWorld.SessionState]
     public var groups: [SandboxWorld.GroupState]
     public var arrivals: [SandboxWorld.Arrival]
+    /// `stale_requests_for`: how long decided requests stay listed (the stale-list mode).
+    public var staleListing: Duration = .zero
+    /// `failing_hooks`: how many of the first deliveries to the webhook sink fail with HTTP 500.
+    public var failingHooks = 0
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public let diagnostics: [Diagnostic]
@@ -40,7 +44,7 @@ public struct WorldFile: Sendable {
     }
 
     public func world(clock: @escaping @Sendable () -> Date = { Date() }) -> SandboxWorld {
-        SandboxWorld(sessions: sessions, groups: groups, arrivals: arrivals, clock: clock)
+        SandboxWorld(sessions: sessions, groups: groups, arrivals: arrivals, staleListing: staleListing, failingHooks: failingHooks, clock: clock)
     }
 
     public static func load(path: String, now: Date = Date()) throws -> WorldFile {
@@ -168,7 +172,9 @@ public struct WorldFile: Sendable {
         mutating func world(_ root: Node?) -> WorldFile {
             var world = WorldFile(sessions: [], groups: [], arrivals: [])
             guard let root else { return world }
-            guard let top = mapping(root, "a world", keys: ["sessions", "groups", "arrivals"]) else { return world }
+            guard let top = mapping(root, "a world", keys: ["sessions", "groups", "arrivals", "stale_requests_for", "failing_hooks"]) else { return world }
+            if let node = top["stale_requests_for"], let duration = duration(node, "how long decided requests stay listed") { world.staleListing = duration }
+            if let node = top["failing_hooks"], let count = int(node, "how many webhook deliveries fail", in: 0...1_000_000) { world.failingHooks = count }
             for item in list(top["sessions"], "sessions") {
                 guard let fields = mapping(item, "a session", keys: ["id", "connected", "me"]), let id = string(fields["id"], "a session id") else { continue }
                 var session = SandboxWorld.SessionState(id: id)

@@ -58,6 +58,10 @@ public final class SQLiteStateStore: StateStore {
                 CREATE INDEX audit_at ON audit (at);
                 """)
         }
+        // What reconciliation needs to recognise a decided requester among the members.
+        migrator.registerMigration("v2-journal-requests") { db in
+            try db.execute(sql: "ALTER TABLE journal ADD COLUMN requests TEXT NOT NULL DEFAULT '[]'")
+        }
         return migrator
     }
 
@@ -80,6 +84,14 @@ public final class SQLiteStateStore: StateStore {
 
     private static func unlist(_ text: String) -> [String] {
         (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+
+    private static func encode(_ requests: [JournalRequest]) -> String {
+        String(decoding: (try? JSONEncoder().encode(requests)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    private static func decode(_ text: String) -> [JournalRequest] {
+        (try? JSONDecoder().decode([JournalRequest].self, from: Data(text.utf8))) ?? []
     }
 
     public func actedRequests(group: GroupJID, requesters: [UserJID]) async throws -> [ActedRequest] {
@@ -144,9 +156,9 @@ public final class SQLiteStateStore: StateStore {
     public func openIntent(_ intent: JournalIntent) async throws -> Int64 {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, Self.list(intent.rules),
-                            Self.list(intent.targets), intent.detail])
+                            Self.list(intent.targets), Self.encode(intent.requests), intent.detail])
             return db.lastInsertedRowID
         }
     }
@@ -163,7 +175,8 @@ public final class SQLiteStateStore: StateStore {
                 JournalEntry(
                     id: row["id"],
                     intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: Self.unlist(row["rules"]),
-                                          targets: Self.unlist(row["targets"]), detail: row["detail"], at: Date(timeIntervalSince1970: row["opened_at"])),
+                                          targets: Self.unlist(row["targets"]), requests: Self.decode(row["requests"]), detail: row["detail"],
+                                          at: Date(timeIntervalSince1970: row["opened_at"])),
                     outcome: nil, closedAt: nil)
             }
         }

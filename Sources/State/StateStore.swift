@@ -89,18 +89,39 @@ public struct JournalIntent: Sendable, Hashable {
     public var operation: JournalOperation
     public var rules: [String]
     public var targets: [String]
+    /// For a decision, what the reconciliation needs of each target beyond its JID (same order
+    /// as `targets`): the phone number it was known by and the time of its request. Empty for
+    /// other writes and for intents written by earlier versions.
+    public var requests: [JournalRequest]
     /// A short description of the change (`announcement=true`); never a secret.
     public var detail: String
     public var at: Date
 
-    public init(session: String, group: String?, operation: JournalOperation, rules: [String], targets: [String], detail: String, at: Date) {
+    public init(session: String, group: String?, operation: JournalOperation, rules: [String], targets: [String],
+                requests: [JournalRequest] = [], detail: String, at: Date) {
         self.session = session
         self.group = group
         self.operation = operation
         self.rules = rules
         self.targets = targets
+        self.requests = requests
         self.detail = detail
         self.at = at
+    }
+}
+
+/// A decided request as the journal keeps it: enough to recognise the requester among a group's
+/// members (by number, when a `@lid` joined under its phone JID or the other way round) and to
+/// record the decision under the request's own identity.
+public struct JournalRequest: Sendable, Hashable, Codable {
+    /// Digits of the phone number, when known.
+    public var number: String?
+    /// Seconds since 1970 of the request; 0 when the API gave no time.
+    public var requestedAt: Int64
+
+    public init(number: String?, requestedAt: Int64) {
+        self.number = number
+        self.requestedAt = requestedAt
     }
 }
 

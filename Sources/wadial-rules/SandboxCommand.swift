@@ -5,6 +5,7 @@ import Logging
 import Sandbox
 import ServiceLifecycle
 import WadialAPI
+import WadialModels
 import UnixSignals
 
 struct SandboxCommand: AsyncParsableCommand {
@@ -51,6 +52,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Seed of the random faults.")
     var seed: UInt64 = 1
 
+    @Option(help: "Stale-list mode: how long decided requests stay listed, like 5s (default: none).")
+    var staleRequests: String?
+
+    @Option(help: "The webhook sink (/hooks/...) fails this many of its first deliveries with HTTP 500.")
+    var failHooks = 0
+
     @Option(help: "Field spelling of answers: primary or alternate.")
     var fieldStyle: SandboxWorld.FieldStyle = .primary
 
@@ -63,10 +70,14 @@ struct SandboxCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535; found \(port)") }
         guard (0...3600).contains(retryAfter) else { throw ValidationError("--retry-after takes 0 to 3600 seconds; found \(retryAfter)") }
         guard (0...60_000).contains(latency) else { throw ValidationError("--latency takes 0 to 60000 milliseconds; found \(latency)") }
+        guard (0...1_000_000).contains(failHooks) else { throw ValidationError("--fail-hooks takes 0 to 1000000; found \(failHooks)") }
+        if let staleRequests, RuleDuration.seconds(staleRequests) == nil {
+            throw ValidationError("--stale-requests takes a duration like 5s or 2m; found \"\(staleRequests)\"")
+        }
     }
 
     func run() async throws {
-        let file: WorldFile
+        var file: WorldFile
         if let world {
             do {
                 file = try WorldFile.load(path: world)
@@ -77,6 +88,8 @@ struct SandboxCommand: AsyncParsableCommand {
         } else {
             file = DemoWorld.file()
         }
+        if let staleRequests, let seconds = RuleDuration.seconds(staleRequests) { file.staleListing = .seconds(seconds) }
+        if failHooks > 0 { file.failingHooks = failHooks }
         let faults = FaultInjector(
             rates: .init(errorRate: faultRate, throttleRate: throttleRate, retryAfterSeconds: retryAfter, dropRate: dropRate,
                          malformedRate: malformedRate, latency: .milliseconds(latency)),
