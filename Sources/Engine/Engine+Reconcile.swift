@@ -59,6 +59,9 @@ extension Engine {
                     continue
                 }
             }
+            if let link = intent.handOff {
+                outcome = await reconcileHandOffStep(link, intent: intent, unknown: outcome)
+            }
             try? await store.closeIntent(entry.id, outcome: outcome, at: now())
             try? await store.appendAudit([AuditEntry(at: now(), rule: intent.rules.first ?? "", group: intent.group ?? "", action: intent.operation.description,
                                                      targets: intent.targets, mode: .enforce, outcome: .reconciled, detail: outcome)])
@@ -82,5 +85,34 @@ struct MemberIndex {
         if jids.contains(requester.rawValue) { return true }
         guard let number else { return false }
         return numbers.contains(number) || jids.contains(number + "@s.whatsapp.net")
+    }
+}
+
+extension Engine {
+    /// A write that was a step of a hand-off and was in flight at the crash: the hand-off goes on
+    /// after it. A revoked invite's new link is read back (the webhook after it hands on the link
+    /// in force); any other write is taken as done (setting writes are idempotent, and the rules
+    /// and policies of the next ticks correct what did not happen), so it is not sent twice.
+    func reconcileHandOffStep(_ link: String, intent: JournalIntent, unknown: String) async -> String {
+        let parts = link.split(separator: "#")
+        guard parts.count == 2, let step = Int(parts[1]),
+              var handOff = (try? await store.handOffs(session: intent.session))?.first(where: { $0.id == parts[0] }),
+              handOff.nextStep == step
+        else { return unknown }
+        var outcome = unknown
+        if case .rotateInvite = intent.operation, let group = intent.group.flatMap(GroupJID.init) {
+            do {
+                let invite = try await client.inviteCode(session: intent.session, group)
+                handOff.values["invite.code"] = invite.code
+                handOff.values["invite.link"] = invite.link
+                outcome = "reconciled: the invite in force was read back"
+            } catch {
+                logger.warning("could not read the invite back; its hand-off goes on without a new link", metadata: ["group": "\(group)", "error": "\(error)"])
+            }
+        }
+        handOff.nextStep = step + 1
+        handOff.nextAttempt = now()
+        try? await store.saveHandOff(handOff)
+        return outcome
     }
 }

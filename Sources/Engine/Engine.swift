@@ -108,6 +108,8 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         public var skipped: String?
         public var plan: Plan?
         public var execution: ExecutionReport?
+        /// The kept steps of earlier ticks delivered in this one.
+        public var resumed: ExecutionReport?
     }
 
     /// One evaluation of one session: snapshot, evaluate, remember, execute.
@@ -133,9 +135,6 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 throw error
             }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
-            // One transaction for the tick's state: on a first tick of thousands of groups that
-            // is every threshold and schedule key at once.
-            try await store.setValues(plan.stateChanges)
             for view in snapshot.groups {
                 if let requests = view.requests {
                     Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
@@ -144,12 +143,23 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             for rule in Set(plan.actions.filter { !$0.isPolicy }.map(\.source)) {
                 Counter(label: "wadial_rule_fires_total", dimensions: [("rule", rule)]).increment()
             }
+            // The tick's state and the hand-offs of what it fires go to the store in one
+            // transaction (on a first tick of thousands of groups, every threshold and schedule
+            // key at once), then the writes; then the steps kept from earlier ticks that are due.
             let execution = await executor.execute(plan, session: session, now: now)
+            if let failure = execution.stateFailure {
+                await healthState.failed("the state store cannot be written: \(failure)")
+                return TickReport(skipped: "the state store cannot be written: \(failure)", plan: plan, execution: execution)
+            }
+            let resumed = await executor.resume(session: session, rules: rules, groups: snapshot.groups.map(\.group), now: now)
             if let open = try? await store.openIntents() {
                 Gauge(label: "wadial_journal_open_intents").record(open.count)
             }
+            if let kept = try? await store.handOffs(session: session) {
+                Gauge(label: "wadial_handoffs_pending", dimensions: [("session", session)]).record(kept.count)
+            }
             await healthState.succeeded(at: now())
-            return TickReport(plan: plan, execution: execution)
+            return TickReport(plan: plan, execution: execution, resumed: resumed)
         } catch is SnapshotFetcher.EngineStopping {
             return TickReport(skipped: "the engine is stopping")
         } catch {

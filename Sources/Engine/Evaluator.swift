@@ -133,7 +133,7 @@ public struct Evaluator: Sendable {
         for (index, action) in rule.actions.enumerated() {
             plan.actions.append(PlannedAction(
                 source: rule.id, isPolicy: false, mode: rule.mode, order: order, index: index, group: group, step: .rule(action),
-                requests: requests, reason: reason))
+                requests: requests, reason: reason, deliverWithin: rule.deliverWithin))
         }
     }
 

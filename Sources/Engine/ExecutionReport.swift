@@ -5,4 +5,6 @@ public struct ExecutionReport: Sendable {
     public var entries: [AuditEntry] = []
     public var writes = 0
     public var failures = 0
+    /// Why the tick's state could not be written (nothing was sent then).
+    public var stateFailure: String?
 }

@@ -24,9 +24,12 @@ extension Executor {
     }
 
     /// Performs one non-decision step; returns a detail for the audit trail.
+    ///
+    /// `handOff` (`ID#step`) links the step's journal intent to its hand-off, so that a crash in
+    /// the middle of the write is reconciled into it; `idempotencyKey` is sent with a webhook.
     func perform(
         _ action: PlannedAction, values: [String: String], session: String, now: @Sendable () -> Date,
-        invites: inout [String: InviteCode], report: inout ExecutionReport
+        invites: inout [String: InviteCode], report: inout ExecutionReport, handOff: String? = nil, idempotencyKey: String? = nil
     ) async throws -> String {
         let jid = action.group.jid
         let step: Action
@@ -36,7 +39,7 @@ extension Executor {
         }
         switch step {
         case .setting(let change):
-            try await write(action, .setting, change.description, session: session, now: now, report: &report) {
+            try await write(action, .setting, change.description, session: session, now: now, report: &report, handOff: handOff) {
                 try await client.updateSetting(session: session, jid, change)
             }
             return change.description
@@ -44,26 +47,34 @@ extension Executor {
             let newSubject = subject?.render(values)
             let newDescription = description?.render(values)
             let detail = [newSubject.map { "subject=\($0)" }, newDescription.map { "description=\($0)" }].compactMap { $0 }.joined(separator: " ")
-            try await write(action, .updateProfile, detail, session: session, now: now, report: &report) {
+            try await write(action, .updateProfile, detail, session: session, now: now, report: &report, handOff: handOff) {
                 try await client.updateProfile(session: session, jid, subject: newSubject, description: newDescription)
             }
             return detail
         case .participants(let change):
             let detail = "\(change.operation.rawValue) \(change.members.map(\.rawValue).joined(separator: ","))"
-            try await write(action, .participants, detail, session: session, now: now, report: &report) {
+            try await write(action, .participants, detail, session: session, now: now, report: &report, handOff: handOff) {
                 _ = try await client.updateParticipants(session: session, jid, change.operation, change.members)
             }
             return detail
         case .rotateInvite:
             var detail = "revoke invite"
-            try await write(action, .rotateInvite, detail, session: session, now: now, report: &report) {
-                let invite = try await client.revokeInvite(session: session, jid)
-                invites[action.source] = invite
-                detail = "new invite \(invite.link)"
+            try await write(action, .rotateInvite, detail, session: session, now: now, report: &report, handOff: handOff) {
+                do {
+                    let invite = try await client.revokeInvite(session: session, jid)
+                    invites[action.source] = invite
+                    detail = "new invite \(invite.link)"
+                } catch let error as WadialError where error.kind == .outcomeUnknown {
+                    // The revoke may have happened and its answer is lost: the link in force now
+                    // is read back once, and the rule goes on with it.
+                    let invite = try await client.inviteCode(session: session, jid)
+                    invites[action.source] = invite
+                    detail = "new invite \(invite.link) (read back: the revoke's answer could not be read)"
+                }
             }
             return detail
         case .leaveGroup:
-            try await write(action, .leave, "leave", session: session, now: now, report: &report) {
+            try await write(action, .leave, "leave", session: session, now: now, report: &report, handOff: handOff) {
                 try await client.leave(session: session, [jid])
             }
             return "leave"
@@ -73,7 +84,10 @@ extension Executor {
             let url = hook.url.render(values, escape: TextEscaping.urlComponent)
             let body = hook.body?.render(values, escape: hook.sendsJSON ? TextEscaping.jsonString : { $0 }) ?? ""
             guard writes(action) else { return "POST \(url)" }
-            let response = try await webhooks.post(url: url, body: body, headers: hook.headers)
+            var headers = hook.headers
+            // The same key on every retry of this delivery, so a receiver can drop repeats.
+            if let idempotencyKey, !headers.keys.contains(where: { $0.lowercased() == "idempotency-key" }) { headers["Idempotency-Key"] = idempotencyKey }
+            let response = try await webhooks.post(url: url, body: body, headers: headers)
             guard (200..<300).contains(response.status) else { throw WebhookFailure(response: response) }
             return "POST \(url): \(response.status)"
         case .log(let template):
@@ -100,11 +114,11 @@ extension Executor {
     /// A journaled write, or nothing at all in audit mode and dry runs.
     private func write(
         _ action: PlannedAction, _ operation: JournalOperation, _ detail: String, session: String, now: @Sendable () -> Date,
-        report: inout ExecutionReport, _ call: () async throws -> Void
+        report: inout ExecutionReport, handOff: String? = nil, _ call: () async throws -> Void
     ) async throws {
         guard writes(action) else { return }
         let id = try await store.openIntent(JournalIntent(session: session, group: action.group.jid.rawValue, operation: operation,
-                                                           rules: [action.source], targets: [], detail: detail, at: now()))
+                                                           rules: [action.source], targets: [], handOff: handOff, detail: detail, at: now()))
         report.writes += 1
         do {
             try await call()

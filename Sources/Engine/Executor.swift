@@ -26,6 +26,9 @@ public struct Executor: Sendable {
 
     var mode: AuditMode { dryRun ? .dryRun : .enforce }
 
+    /// Carries out `plan`: its state changes and the hand-offs of the rules it fires are
+    /// committed first, in one transaction (if that fails, nothing is sent); then each group's
+    /// decisions, then each rule's other steps through its hand-off.
     public func execute(_ plan: Plan, session: String, now: @Sendable () -> Date) async -> ExecutionReport {
         var report = ExecutionReport()
         for note in plan.notes {
@@ -39,21 +42,57 @@ public struct Executor: Sendable {
             if byGroup[action.group.jid] == nil { groupsInOrder.append(action.group.jid) }
             byGroup[action.group.jid, default: []].append(action)
         }
+        var handOffs: [GroupJID: [String: HandOff]] = [:]
+        for jid in groupsInOrder {
+            handOffs[jid] = makeHandOffs(byGroup[jid] ?? [], session: session, now: now())
+        }
+        do {
+            try await store.commit(plan.stateChanges, handOffs: handOffs.values.flatMap(\.values))
+        } catch {
+            logger.error("could not write the tick's state; nothing is sent until it can be written",
+                         metadata: ["session": "\(session)", "error": "\(error)"])
+            report.failures += 1
+            report.stateFailure = "\(error)"
+            return report
+        }
         for jid in groupsInOrder {
             guard !Task.isShuttingDownGracefully else { break }
-            await executeGroup(byGroup[jid] ?? [], session: session, now: now, report: &report)
+            await executeGroup(byGroup[jid] ?? [], handOffs: handOffs[jid] ?? [:], session: session, now: now, report: &report)
         }
+        await appendAudit(&report)
+        return report
+    }
+
+    func appendAudit(_ report: inout ExecutionReport) async {
         do {
             try await store.appendAudit(report.entries)
         } catch {
             logger.error("could not write the audit trail", metadata: ["error": "\(error)"])
         }
-        return report
     }
 
     func writes(_ action: PlannedAction) -> Bool { action.mode == .enforce && !dryRun }
 
-    private func executeGroup(_ actions: [PlannedAction], session: String, now: @Sendable () -> Date, report: inout ExecutionReport) async {
+    /// One hand-off per rule firing that writes and has steps besides its decision, keyed by rule.
+    private func makeHandOffs(_ actions: [PlannedAction], session: String, now: Date) -> [String: HandOff] {
+        var result: [String: HandOff] = [:]
+        for action in actions where !action.isPolicy && action.decision == nil && writes(action) && result[action.source] == nil {
+            let steps = actions.filter { $0.source == action.source && !$0.isPolicy }.sorted { $0.index < $1.index }
+            result[action.source] = HandOff(
+                id: UUID().uuidString.lowercased(), session: session, group: action.group.jid.rawValue, rule: action.source,
+                nextStep: action.index, stepsFingerprint: Self.fingerprint(steps.compactMap { if case .rule(let step) = $0.step { step } else { nil } }),
+                values: templateValues(action, invite: nil, now: now), created: now,
+                deliverBy: now.addingTimeInterval(Double(action.deliverWithin.components.seconds)), nextAttempt: now)
+        }
+        return result
+    }
+
+    /// A rule's steps as text: a hand-off resumes only while the rule still has these steps.
+    static func fingerprint(_ steps: [Action]) -> String {
+        steps.map { String(describing: $0) }.joined(separator: "\n")
+    }
+
+    private func executeGroup(_ actions: [PlannedAction], handOffs: [String: HandOff], session: String, now: @Sendable () -> Date, report: inout ExecutionReport) async {
         guard let group = actions.first?.group else { return }
         var failedRules: Set<String> = []
         // All approvals for the group in one call, then all rejections.
@@ -66,12 +105,27 @@ public struct Executor: Sendable {
         }
         var invites: [String: InviteCode] = [:]
         var firedRequestRules: [String: [MembershipRequest]] = [:]
+        var delivered: Set<String> = []
         for action in actions {
             if !action.requests.isEmpty { firedRequestRules[action.source] = action.requests }
             if action.decision != nil {
                 if !writes(action) {
                     record(action, targets: action.requests.map(\.jid.rawValue), outcome: .would, detail: action.reason, now: now(), report: &report)
                 }
+                continue
+            }
+            // A rule that writes: its steps run through its hand-off, once, in order.
+            if let handOff = handOffs[action.source] {
+                guard !delivered.contains(action.source) else { continue }
+                delivered.insert(action.source)
+                if failedRules.contains(action.source) {
+                    // Its decision failed: the requests stay pending and the rule fires again.
+                    try? await store.removeHandOff(id: handOff.id)
+                    record(action, targets: [], outcome: .skipped, detail: "an earlier step of this rule failed", now: now(), report: &report)
+                    continue
+                }
+                let steps = actions.filter { $0.source == action.source }.compactMap { if case .rule(let step) = $0.step { step } else { nil } }
+                _ = await deliver(handOff, steps: steps, group: group, requests: action.requests, now: now, report: &report)
                 continue
             }
             guard !failedRules.contains(action.source) else {
@@ -91,11 +145,12 @@ public struct Executor: Sendable {
             }
         }
         // Rules that fired for requests without deciding them (log, webhook, audit mode) remember
-        // them, so that they do not fire again for the same request.
+        // them, so that they do not fire again for the same request; a hand-off carries on with
+        // whatever of their steps is not done.
         var remembered: [ActedRequest] = []
         for (rule, requests) in firedRequestRules {
             let decidedHere = actions.contains { $0.source == rule && writes($0) && $0.decision != nil }
-            guard !decidedHere, !failedRules.contains(rule) else { continue }
+            guard !decidedHere, !failedRules.contains(rule) || handOffs[rule] != nil else { continue }
             remembered += requests.map { ActedRequest(rule: rule, group: group.jid, requester: $0.jid, requestedAt: $0.requestKey, decision: nil, at: now()) }
         }
         do {

@@ -43,6 +43,8 @@ public struct PlannedAction: Sendable {
     public var requests: [MembershipRequest]
     /// Why it fired, for `plan` and logs.
     public var reason: String
+    /// The rule's `deliver_within` (rule steps only).
+    public var deliverWithin: Duration = Rule.defaultDeliverWithin
 
     /// The action's name as in the rule language (`approve_requests`, `set_announcement`).
     public var name: String {

@@ -4,7 +4,7 @@ import YAML
 
 /// Decodes entries of `rules:` and `policies:`.
 struct RuleDecoder {
-    static let ruleKeys = ["id", "description", "groups", "trigger", "if", "then", "mode", "priority", "max_actions_per_run", "enabled"]
+    static let ruleKeys = ["id", "description", "groups", "trigger", "if", "then", "mode", "priority", "max_actions_per_run", "enabled", "deliver_within"]
     static let policyKeys = ["id", "description", "groups", "mode", "ensure", "enabled"]
 
     let context: DecodingContext
@@ -29,11 +29,13 @@ struct RuleDecoder {
         let priority = fields["priority"].map { context.int($0.value, path.key("priority"), in: -1_000_000...1_000_000) } ?? 0
         let limit = fields["max_actions_per_run"].map { context.int($0.value, path.key("max_actions_per_run"), in: 1...100_000) }
         let enabled = fields["enabled"].map { context.bool($0.value, path.key("enabled")) } ?? true
-        guard let id, let groups, let trigger, conditionOK, let actions, let mode, let priority, let enabled else { return nil }
+        let deliverWithin = fields["deliver_within"].map { context.duration($0.value, path.key("deliver_within"), minimum: .seconds(60)) } ?? Rule.defaultDeliverWithin
+        guard let id, let groups, let trigger, conditionOK, let actions, let mode, let priority, let enabled, let deliverWithin else { return nil }
         if case .some(.none) = limit { return nil }
         return Rule(
             id: id, description: description, groups: groups, trigger: trigger, condition: condition, actions: actions,
-            mode: mode, priority: priority, maxActionsPerRun: limit ?? nil, enabled: enabled, location: context.location(node.mark))
+            mode: mode, priority: priority, maxActionsPerRun: limit ?? nil, enabled: enabled, deliverWithin: deliverWithin,
+            location: context.location(node.mark))
     }
 
     func decodePolicy(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> Policy? {

@@ -114,6 +114,7 @@ public enum RuleSchema {
                 "priority": ["type": "integer"],
                 "max_actions_per_run": integer(minimum: 1),
                 "enabled": boolean,
+                "deliver_within": ref("duration"),
             ], required: ["id", "groups", "trigger", "then"])
         let policy = closed(
             [

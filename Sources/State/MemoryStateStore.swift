@@ -7,6 +7,7 @@ public actor MemoryStateStore: StateStore {
     private var state: [StateKey: String] = [:]
     private var journal: [JournalEntry] = []
     private var trail: [AuditEntry] = []
+    private var handOffs: [String: HandOff] = [:]
 
     public init() {}
 
@@ -27,8 +28,21 @@ public actor MemoryStateStore: StateStore {
         state.filter { $0.key.kind == kind }
     }
 
-    public func setValues(_ changes: [(key: StateKey, value: String?)]) {
+    public func commit(_ changes: [(key: StateKey, value: String?)], handOffs: [HandOff]) {
         for (key, value) in changes { state[key] = value }
+        for handOff in handOffs { self.handOffs[handOff.id] = handOff }
+    }
+
+    public func saveHandOff(_ handOff: HandOff) {
+        handOffs[handOff.id] = handOff
+    }
+
+    public func removeHandOff(id: String) {
+        handOffs[id] = nil
+    }
+
+    public func handOffs(session: String) -> [HandOff] {
+        handOffs.values.filter { $0.session == session }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
     }
 
     public func openIntent(_ intent: JournalIntent) -> Int64 {

@@ -62,6 +62,17 @@ public final class SQLiteStateStore: StateStore {
         migrator.registerMigration("v2-journal-requests") { db in
             try db.execute(sql: "ALTER TABLE journal ADD COLUMN requests TEXT NOT NULL DEFAULT '[]'")
         }
+        // Durable hand-offs: the steps of a rule firing not done yet.
+        migrator.registerMigration("v3-handoffs") { db in
+            try db.execute(sql: """
+                ALTER TABLE journal ADD COLUMN handoff TEXT;
+                CREATE TABLE handoffs (
+                    id TEXT PRIMARY KEY, session TEXT NOT NULL, grp TEXT NOT NULL, rule TEXT NOT NULL, next_step INTEGER NOT NULL,
+                    steps TEXT NOT NULL, vals TEXT NOT NULL, created REAL NOT NULL, deliver_by REAL NOT NULL, attempts INTEGER NOT NULL,
+                    next_attempt REAL NOT NULL, last_error TEXT);
+                CREATE INDEX handoffs_by_session ON handoffs (session, created);
+                """)
+        }
         return migrator
     }
 
@@ -138,8 +149,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func setValues(_ changes: [(key: StateKey, value: String?)]) async throws {
-        guard !changes.isEmpty else { return }
+    public func commit(_ changes: [(key: StateKey, value: String?)], handOffs: [HandOff]) async throws {
+        guard !changes.isEmpty || !handOffs.isEmpty else { return }
         try await pool.write { db in
             for (key, value) in changes {
                 if let value {
@@ -150,15 +161,48 @@ public final class SQLiteStateStore: StateStore {
                                    arguments: [key.kind.rawValue, key.rule, key.group, key.sub])
                 }
             }
+            for handOff in handOffs { try Self.save(handOff, db) }
+        }
+    }
+
+    private static func save(_ handOff: HandOff, _ db: Database) throws {
+        let values = String(decoding: (try? JSONEncoder().encode(handOff.values)) ?? Data("{}".utf8), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO handoffs (id, session, grp, rule, next_step, steps, vals, created, deliver_by, attempts, next_attempt, last_error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [handOff.id, handOff.session, handOff.group, handOff.rule, handOff.nextStep, handOff.stepsFingerprint, values,
+                        handOff.created.timeIntervalSince1970, handOff.deliverBy.timeIntervalSince1970, handOff.attempts,
+                        handOff.nextAttempt.timeIntervalSince1970, handOff.lastError])
+    }
+
+    public func saveHandOff(_ handOff: HandOff) async throws {
+        try await pool.write { db in try Self.save(handOff, db) }
+    }
+
+    public func removeHandOff(id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM handoffs WHERE id = ?", arguments: [id]) }
+    }
+
+    public func handOffs(session: String) async throws -> [HandOff] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM handoffs WHERE session = ? ORDER BY created, id", arguments: [session]).map { row in
+                let values = (try? JSONDecoder().decode([String: String].self, from: Data((row["vals"] as String).utf8))) ?? [:]
+                return HandOff(id: row["id"], session: row["session"], group: row["grp"], rule: row["rule"], nextStep: row["next_step"],
+                               stepsFingerprint: row["steps"], values: values, created: Date(timeIntervalSince1970: row["created"]),
+                               deliverBy: Date(timeIntervalSince1970: row["deliver_by"]), attempts: row["attempts"],
+                               nextAttempt: Date(timeIntervalSince1970: row["next_attempt"]), lastError: row["last_error"])
+            }
         }
     }
 
     public func openIntent(_ intent: JournalIntent) async throws -> Int64 {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, handoff, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, Self.list(intent.rules),
-                            Self.list(intent.targets), Self.encode(intent.requests), intent.detail])
+                            Self.list(intent.targets), Self.encode(intent.requests), intent.handOff, intent.detail])
             return db.lastInsertedRowID
         }
     }
@@ -175,7 +219,7 @@ public final class SQLiteStateStore: StateStore {
                 JournalEntry(
                     id: row["id"],
                     intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: Self.unlist(row["rules"]),
-                                          targets: Self.unlist(row["targets"]), requests: Self.decode(row["requests"]), detail: row["detail"],
+                                          targets: Self.unlist(row["targets"]), requests: Self.decode(row["requests"]), handOff: row["handoff"], detail: row["detail"],
                                           at: Date(timeIntervalSince1970: row["opened_at"])),
                     outcome: nil, closedAt: nil)
             }

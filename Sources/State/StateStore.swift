@@ -12,13 +12,19 @@ public protocol StateStore: Sendable {
 
     /// Per-rule state of one kind (threshold phases, last schedule runs, reported drift).
     func values(_ kind: StateKind) async throws -> [StateKey: String]
-    /// Sets values in order, all or none (one transaction); a nil value removes its key.
-    func setValues(_ changes: [(key: StateKey, value: String?)]) async throws
 
     /// Writes intended before a call and closed with its outcome after: a crash leaves it open.
     func openIntent(_ intent: JournalIntent) async throws -> Int64
     func closeIntent(_ id: Int64, outcome: String, at: Date) async throws
     func openIntents() async throws -> [JournalEntry]
+
+    /// A tick's state changes and the hand-offs of the rules they made fire, all or none.
+    func commit(_ changes: [(key: StateKey, value: String?)], handOffs: [HandOff]) async throws
+    /// Inserts or replaces a hand-off (its progress after each step).
+    func saveHandOff(_ handOff: HandOff) async throws
+    func removeHandOff(id: String) async throws
+    /// The session's hand-offs not done yet, oldest first.
+    func handOffs(session: String) async throws -> [HandOff]
 
     func appendAudit(_ entries: [AuditEntry]) async throws
     /// Newest last.
@@ -29,6 +35,10 @@ extension StateStore {
     /// Sets one value; nil removes it.
     public func setValue(_ value: String?, for key: StateKey) async throws {
         try await setValues([(key, value)])
+    }
+
+    public func setValues(_ changes: [(key: StateKey, value: String?)]) async throws {
+        try await commit(changes, handOffs: [])
     }
 }
 
@@ -93,18 +103,21 @@ public struct JournalIntent: Sendable, Hashable {
     /// as `targets`): the phone number it was known by and the time of its request. Empty for
     /// other writes and for intents written by earlier versions.
     public var requests: [JournalRequest]
+    /// The hand-off this write is a step of, and the step's index: `ID#3`; nil for decisions.
+    public var handOff: String?
     /// A short description of the change (`announcement=true`); never a secret.
     public var detail: String
     public var at: Date
 
     public init(session: String, group: String?, operation: JournalOperation, rules: [String], targets: [String],
-                requests: [JournalRequest] = [], detail: String, at: Date) {
+                requests: [JournalRequest] = [], handOff: String? = nil, detail: String, at: Date) {
         self.session = session
         self.group = group
         self.operation = operation
         self.rules = rules
         self.targets = targets
         self.requests = requests
+        self.handOff = handOff
         self.detail = detail
         self.at = at
     }

@@ -166,6 +166,6 @@ struct EngineEndToEndTests {
         #expect(calls.dropFirst().first?.operation == .membershipRequests, "\(calls.map(\.path))")
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
         #expect(trail.first?.outcome == .reconciled)
-        #expect(trail.first?.detail == "reconciled: 1 applied, 0 still pending")
+        #expect(trail.first?.detail == "reconciled: 1 applied, 0 still pending (1 found among the members)")
     }
 }

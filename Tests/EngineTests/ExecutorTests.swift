@@ -56,7 +56,9 @@ struct ExecutorTests {
         // Each value percent-encoded in a URL: `@` as %40.
         #expect(posts.map(\.url) == ["https://hooks.example/120363000000000001%40g.us"])
         #expect(posts.first?.body == "{\"link\":\"https://chat.whatsapp.com/\(group.inviteCode)\"}")
-        #expect(posts.first?.headers == ["X-Token": "t"])
+        #expect(posts.first?.headers["X-Token"] == "t")
+        // Each delivery carries a key that is the same on every retry (the hand-off's id and step).
+        #expect(posts.first?.headers["Idempotency-Key"]?.hasSuffix("-9") == true)
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
         #expect(trail.map(\.outcome).allSatisfy { $0 == .done })
         #expect(trail.first { $0.action == "log" }?.detail == "code \(group.inviteCode)")
@@ -76,7 +78,11 @@ struct ExecutorTests {
         #expect(await world.group(g1)?.settings[.locked] == false)
         #expect(report.failures == 1)
         let outcomes = try await store.audit(since: nil, rule: nil, group: nil).map { "\($0.action) \($0.outcome)" }
-        #expect(outcomes == ["rotate_invite done", "webhook failed", "set_locked skipped"])
+        #expect(outcomes == ["rotate_invite done", "webhook failed"])
+        // The rest is kept, not dropped: the webhook (with the new link) and then set_locked.
+        let kept = try #require(try await store.handOffs(session: "s").first)
+        #expect(kept.nextStep == 1 && kept.attempts == 1)
+        #expect(kept.values["invite.code"] == (await world.group(g1)?.inviteCode))
     }
 }
 

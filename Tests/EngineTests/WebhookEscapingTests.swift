@@ -67,7 +67,7 @@ struct WebhookEscapingTests {
             #expect(await receiver.received.map(\.path) == ["/hook"])
             let entry = try #require(try await store.audit(since: nil, rule: nil, group: nil).first)
             #expect(entry.outcome == .failed)
-            #expect(entry.detail == "webhook answered HTTP 302, a redirect to /elsewhere, which is not followed: write the final URL in the rule")
+            #expect(entry.detail == "attempt 1, retried: webhook answered HTTP 302, a redirect to /elsewhere, which is not followed: write the final URL in the rule")
         }
     }
 

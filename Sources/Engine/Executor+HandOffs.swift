@@ -1,0 +1,104 @@
+public import Foundation
+import ServiceLifecycle
+import Logging
+public import Rules
+public import State
+public import WadialAPI
+import WadialModels
+
+extension Executor {
+    /// Runs `handOff`'s steps from its next one, saving its progress after each step: what is
+    /// done is never done again, what is not is kept. A failed step is retried on a later tick
+    /// (30 s doubling, at most an hour) until the rule's `deliver_within` has passed; then it is
+    /// reported as failed at error level and in the audit trail. Returns whether every step is done.
+    func deliver(_ start: HandOff, steps: [Action], group: Group, requests: [MembershipRequest] = [], now: @Sendable () -> Date,
+                 report: inout ExecutionReport) async -> Bool {
+        var handOff = start
+        var invites: [String: InviteCode] = [:]
+        while handOff.nextStep < steps.count {
+            let index = handOff.nextStep
+            let step = steps[index]
+            if step.decision != nil {
+                handOff.nextStep += 1
+                continue
+            }
+            // A stop between steps keeps the rest for the next start.
+            guard !Task.isShuttingDownGracefully else {
+                try? await store.saveHandOff(handOff)
+                return false
+            }
+            let action = PlannedAction(source: handOff.rule, isPolicy: false, mode: .enforce, order: 0, index: index, group: group,
+                                       step: .rule(step), requests: requests, reason: "")
+            do {
+                let detail = try await perform(action, values: handOff.values, session: handOff.session, now: now, invites: &invites, report: &report,
+                                               handOff: "\(handOff.id)#\(index)", idempotencyKey: "\(handOff.id)-\(index)")
+                if let invite = invites[handOff.rule] {
+                    handOff.values["invite.code"] = invite.code
+                    handOff.values["invite.link"] = invite.link
+                }
+                record(action, targets: [], outcome: .done, detail: detail, now: now(), report: &report)
+                handOff.nextStep += 1
+                handOff.lastError = nil
+                if handOff.nextStep < steps.count { try? await store.saveHandOff(handOff) }
+            } catch {
+                report.failures += 1
+                handOff.attempts += 1
+                handOff.lastError = "\(error)"
+                let late = now() >= handOff.deliverBy
+                if late {
+                    logger.error("a rule's step was not delivered in time; it is given up", metadata: [
+                        "rule": "\(handOff.rule)", "group": "\(handOff.group)", "action": "\(action.name)", "attempts": "\(handOff.attempts)",
+                        "error": "\(error)",
+                    ])
+                    record(action, targets: [], outcome: .failed, detail: "given up after \(handOff.attempts) attempts: \(error)", now: now(), report: &report)
+                    try? await store.removeHandOff(id: handOff.id)
+                } else {
+                    handOff.nextAttempt = now().addingTimeInterval(HandOff.backoff(afterAttempts: handOff.attempts))
+                    logger.warning("a rule's step failed; it is kept and retried", metadata: [
+                        "rule": "\(handOff.rule)", "group": "\(handOff.group)", "action": "\(action.name)", "attempt": "\(handOff.attempts)",
+                        "retry_at": "\(ISO8601DateFormatter().string(from: handOff.nextAttempt))", "error": "\(error)",
+                    ])
+                    record(action, targets: [], outcome: .failed, detail: "attempt \(handOff.attempts), retried: \(error)", now: now(), report: &report)
+                    do {
+                        try await store.saveHandOff(handOff)
+                    } catch {
+                        logger.error("could not keep a failed step for retry", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
+                    }
+                }
+                return false
+            }
+        }
+        try? await store.removeHandOff(id: handOff.id)
+        return true
+    }
+
+    /// Resumes the session's hand-offs that are due: left by a failure, a stop or a crash. The
+    /// rule must still have the steps it fired with; otherwise the hand-off ends, reported.
+    public func resume(session: String, rules: RuleSet, groups: [Group], now: @Sendable () -> Date) async -> ExecutionReport {
+        var report = ExecutionReport()
+        guard !dryRun else { return report }
+        let due: [HandOff]
+        do {
+            due = try await store.handOffs(session: session).filter { $0.nextAttempt <= now() }
+        } catch {
+            logger.error("could not read the kept steps", metadata: ["session": "\(session)", "error": "\(error)"])
+            return report
+        }
+        for handOff in due {
+            guard !Task.isShuttingDownGracefully else { break }
+            guard let rule = rules.rule(id: handOff.rule), Self.fingerprint(rule.actions) == handOff.stepsFingerprint,
+                  let jid = GroupJID(handOff.group)
+            else {
+                logger.error("kept steps of a rule that changed or went away are dropped", metadata: ["rule": "\(handOff.rule)", "group": "\(handOff.group)"])
+                report.entries.append(AuditEntry(at: now(), rule: handOff.rule, group: handOff.group, action: "steps", targets: [], mode: .enforce,
+                                                 outcome: .failed, detail: "the rule changed before its steps were delivered"))
+                try? await store.removeHandOff(id: handOff.id)
+                continue
+            }
+            let group = groups.first { $0.jid == jid } ?? Group(jid: jid, subject: handOff.values["group.subject"])
+            _ = await deliver(handOff, steps: rule.actions, group: group, now: now, report: &report)
+        }
+        await appendAudit(&report)
+        return report
+    }
+}
