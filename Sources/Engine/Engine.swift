@@ -121,6 +121,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             Timer(label: "wadial_tick_duration_seconds").recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
         }
         do {
+            // A decision whose outcome was unknown is settled before anything is decided again.
+            if !options.dryRun, let open = try? await store.openIntents(), open.contains(where: { $0.intent.session == session }) {
+                await reconcile()
+            }
             // The group list is the connection check of a session that is up: the status is read
             // only while the session is known to be down, and when the tick's reads fail.
             if await disconnected.contains(session), let skipped = try await skipIfDisconnected(session) {

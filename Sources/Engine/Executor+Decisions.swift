@@ -48,16 +48,25 @@ extension Executor {
             outcome = .failed
             failed = Set(targets.map(\.rule))
         }
-        do {
-            try await store.closeIntent(id, outcome: outcome.rawValue, at: now())
-        } catch {
-            logger.error("could not close a journal intent", metadata: ["error": "\(error)"])
+        if outcome == .unknown {
+            // It may have been applied: the intent stays open, and is reconciled against live
+            // state (membership, the request list) before the next tick decides anything.
+            logger.warning("a decision's outcome is unknown; it is reconciled before the next decision",
+                           metadata: ["group": "\(group.jid)", "action": "\(name)", "intent": "\(id)"])
+        } else {
+            do {
+                try await store.closeIntent(id, outcome: outcome.rawValue, at: now())
+            } catch {
+                logger.error("could not close a journal intent", metadata: ["error": "\(error)"])
+            }
         }
         var acted: [ActedRequest] = []
         for (rule, request) in targets {
             let status = statuses[request.jid.rawValue] ?? (failed.isEmpty ? 200 : 0)
             let result: AuditOutcome = failed.contains(rule) ? outcome : (status == 200 ? .done : .gone)
-            if status == 200 && failed.isEmpty {
+            // Done, or answered "no pending request" (404, 409): either way the request is dealt
+            // with, and a list that still shows it (lagging) must not make the rules act again.
+            if failed.isEmpty && (status == 200 || status == 404 || status == 409) {
                 acted.append(ActedRequest(rule: rule, group: group.jid, requester: request.jid, requestedAt: request.requestKey,
                                           decision: decision, at: now()))
             }

@@ -23,7 +23,7 @@ public struct SandboxClient: WadialTransport {
         }
         do {
             let payload = try await route.perform(on: world, body: request.body ?? .null, style: style)
-            await world.recordCall(method: request.method, path: path, operation: request.operation, body: request.body, status: 200, fault: nil)
+            await world.recordCall(method: request.method, path: path, operation: request.operation, body: request.body, status: 200, fault: nil, response: payload)
             // Round-trip through bytes, as over HTTP.
             return JSONValue.parse(payload.encoded()) ?? .null
         } catch let error as SandboxError {

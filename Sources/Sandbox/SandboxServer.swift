@@ -73,6 +73,7 @@ public struct SandboxServer: Sendable {
                     "time": .number(call.time.timeIntervalSince1970), "method": .string(call.method), "path": .string(call.path),
                     "operation": call.operation.map { .string($0.rawValue) } ?? .null, "body": call.body ?? .null,
                     "status": .number(Double(call.status)), "fault": call.fault.map(JSONValue.string) ?? .null,
+                    "response": call.response ?? .null,
                 ])
             }
             return Self.json(.ok, .object(["data": .array(calls)]))
@@ -114,13 +115,15 @@ public struct SandboxServer: Sendable {
         }
         switch (fault, result) {
         case (.dropAfterApply?, _):
-            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 0, fault: Fault.dropAfterApply.description)
+            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 0, fault: Fault.dropAfterApply.description,
+                                   response: try? result.get())
             return Self.dropped
         case (.malformed?, _):
-            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 200, fault: Fault.malformed.description)
+            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 200, fault: Fault.malformed.description,
+                                   response: try? result.get())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"data\": [unterminated")))
         case (_, .success(let payload)):
-            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 200, fault: nil)
+            await world.recordCall(method: method, path: path, operation: route.operation, body: body, status: 200, fault: nil, response: payload)
             return Self.json(.ok, .object(["data": payload]))
         case (_, .failure(let error)):
             return await finish(method, path, route.operation, body, error, fault: nil)

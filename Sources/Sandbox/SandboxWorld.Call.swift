@@ -13,5 +13,8 @@ extension SandboxWorld {
         public var status: Int
         /// The fault injected into this call, if any.
         public var fault: String?
+        /// What the world answered, whatever reached the caller (a dropped or garbled answer
+        /// included): a decision's per-requester statuses say what was applied.
+        public var response: JSONValue?
     }
 }

@@ -107,8 +107,8 @@ public actor SandboxWorld {
         if let operation = call.operation { operationCounts[operation, default: 0] += 1 }
     }
 
-    public func recordCall(method: String, path: String, operation: WadialOperation?, body: JSONValue?, status: Int, fault: String?) {
-        record(Call(time: now, method: method, path: path, operation: operation, body: body, status: status, fault: fault))
+    public func recordCall(method: String, path: String, operation: WadialOperation?, body: JSONValue?, status: Int, fault: String?, response: JSONValue? = nil) {
+        record(Call(time: now, method: method, path: path, operation: operation, body: body, status: status, fault: fault, response: response))
     }
 
     /// How many calls of `operation` the world has received (whatever their outcome).

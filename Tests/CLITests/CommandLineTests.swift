@@ -47,10 +47,10 @@ struct CommandLineTests {
 
     /// Starts `wadial-rules sandbox` on a free port with a world file; returns the process and the
     /// base URL it printed. The caller terminates it.
-    static func startSandbox(world: URL, key: String) throws -> (Process, String) {
+    static func startSandbox(world: URL, key: String, extra: [String] = []) throws -> (Process, String) {
         let sandbox = Process()
         sandbox.executableURL = try executable()
-        sandbox.arguments = ["sandbox", "--port", "0", "--world", world.path, "--key", key]
+        sandbox.arguments = ["sandbox", "--port", "0", "--world", world.path, "--key", key] + extra
         let output = Pipe()
         sandbox.standardOutput = output
         sandbox.standardError = output
