@@ -120,23 +120,45 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             Counter(label: "wadial_ticks_total").increment()
             Timer(label: "wadial_tick_duration_seconds").recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
         }
+        // A state file deleted or replaced under the engine: nothing is written for the session
+        // until it is back (or the engine restarts), and /healthz says why.
+        if !options.dryRun {
+            do {
+                try await store.checkIdentity()
+                await healthState.stateRestored()
+            } catch {
+                if await healthState.stateLost("\(error)") {
+                    logger.error("the state store is not the one the engine opened; nothing is written", metadata: ["error": "\(error)"])
+                }
+                return TickReport(skipped: "\(error)")
+            }
+        }
         do {
             // A decision whose outcome was unknown is settled before anything is decided again.
+            // A group whose open decision could not be settled (its reads failed) decides nothing
+            // this tick: that decision may have been applied.
+            var unsettled: Set<String> = []
             if !options.dryRun, let open = try? await store.openIntents(), open.contains(where: { $0.intent.session == session }) {
                 await reconcile()
+                let still = (try? await store.openIntents()) ?? open
+                unsettled = Set(still.filter { $0.intent.session == session && { if case .decide = $0.intent.operation { true } else { false } }($0) }
+                    .compactMap(\.intent.group))
             }
             // The group list is the connection check of a session that is up: the status is read
             // only while the session is known to be down, and when the tick's reads fail.
             if await disconnected.contains(session), let skipped = try await skipIfDisconnected(session) {
                 return skipped
             }
-            let snapshot: Snapshot
+            var snapshot: Snapshot
             let state: EngineState
             do {
                 (snapshot, state) = try await observe(session: session, rules: rules, at: date)
             } catch {
                 if let skipped = try? await skipIfDisconnected(session) { return skipped }
                 throw error
+            }
+            for index in snapshot.groups.indices where unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
+                snapshot.groups[index].requests = nil
             }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
             for view in snapshot.groups {
@@ -152,7 +174,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // key at once), then the writes; then the steps kept from earlier ticks that are due.
             let execution = await executor.execute(plan, session: session, now: now)
             if let failure = execution.stateFailure {
-                await healthState.failed("the state store cannot be written: \(failure)")
+                _ = await healthState.stateLost("the state store cannot be written: \(failure)")
                 return TickReport(skipped: "the state store cannot be written: \(failure)", plan: plan, execution: execution)
             }
             let resumed = await executor.resume(session: session, rules: rules, groups: snapshot.groups.map(\.group), now: now)
@@ -162,6 +184,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             if let kept = try? await store.handOffs(session: session) {
                 Gauge(label: "wadial_handoffs_pending", dimensions: [("session", session)]).record(kept.count)
             }
+            await healthState.stateRestored()
             await healthState.succeeded(at: now())
             return TickReport(plan: plan, execution: execution, resumed: resumed)
         } catch is SnapshotFetcher.EngineStopping {

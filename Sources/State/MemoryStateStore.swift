@@ -37,6 +37,9 @@ public actor MemoryStateStore: StateStore {
         handOffs[handOff.id] = handOff
     }
 
+    /// Memory cannot vanish under the engine.
+    public func checkIdentity() {}
+
     public func removeHandOff(id: String) {
         handOffs[id] = nil
     }

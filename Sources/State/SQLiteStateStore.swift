@@ -14,25 +14,63 @@ public final class SQLiteStateStore: StateStore {
     private let pool: DatabasePool
     public let path: String
 
-    public init(path: String = SQLiteStateStore.defaultPath) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    /// The identity written into the file when it was created, and the file's device and inode
+    /// when it was opened: `checkIdentity` compares them with what is at `path` now.
+    public let identity: String
+    private let opened: FileIdentity?
+    /// True when this store created the file, or found it empty (0 bytes): a fresh start.
+    public let isNew: Bool
+
+    /// Opens (or creates) the state file. `maximumPages` caps the file's size in pages (tests use
+    /// it to simulate a full disk); nil leaves SQLite's limit.
+    public init(path: String = SQLiteStateStore.defaultPath, maximumPages: Int? = nil) throws {
+        self.path = path
+        do {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int
+            isNew = size == nil || size == 0
+            (pool, identity) = try Self.open(path, maximumPages: maximumPages)
+        } catch {
+            throw StateStoreError.cannotOpen(path: path, underlying: error)
         }
+        opened = FileIdentity(path: path)
+    }
+
+    /// Opens the pool, migrates, and reads (or writes) the file's identity.
+    private static func open(_ path: String, maximumPages: Int?) throws -> (DatabasePool, String) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         // Bounded memory for a long-running `run`: each connection caches up to 512 KiB of pages
         // (SQLite's default is 2 MiB) and the pool opens at most two readers besides its writer
         // (GRDB's default is five). The state file is read a few keys at a time, so a larger cache
         // only buys resident memory that grows with the file (Benchmarks/README.md, "5. Memory").
-        configuration.maximumReaderCount = Self.maximumReaderCount
+        configuration.maximumReaderCount = maximumReaderCount
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
+            if let maximumPages { try db.execute(sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
         // DatabasePool opens the file in WAL mode.
-        pool = try DatabasePool(path: path, configuration: configuration)
-        self.path = path
-        try Self.migrator.migrate(pool)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        let identity = try pool.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'identity'") { return existing }
+            let fresh = UUID().uuidString.lowercased()
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('identity', ?)", arguments: [fresh])
+            return fresh
+        }
+        return (pool, identity)
+    }
+
+    /// Whether the file at `path` is still the one this store opened: same device and inode.
+    /// A deleted, moved or replaced file fails with what happened and what to do; all writes for
+    /// the engine then stop until it is back or the engine restarts.
+    public func checkIdentity() async throws {
+        guard let opened else { return }
+        guard let now = FileIdentity(path: path) else { throw StateStoreError.vanished(path: path) }
+        guard now == opened else { throw StateStoreError.replaced(path: path) }
     }
 
     static var migrator: DatabaseMigrator {
@@ -72,6 +110,10 @@ public final class SQLiteStateStore: StateStore {
                     next_attempt REAL NOT NULL, last_error TEXT);
                 CREATE INDEX handoffs_by_session ON handoffs (session, created);
                 """)
+        }
+        // The file's identity, so that a replaced file is told from the one the engine opened.
+        migrator.registerMigration("v4-identity") { db in
+            try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
         return migrator
     }

@@ -26,6 +26,10 @@ public protocol StateStore: Sendable {
     /// The session's hand-offs not done yet, oldest first.
     func handOffs(session: String) async throws -> [HandOff]
 
+    /// Throws when the store is not the one it was (a state file deleted or replaced): then
+    /// nothing may be written for the session.
+    func checkIdentity() async throws
+
     func appendAudit(_ entries: [AuditEntry]) async throws
     /// Newest last.
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry]

@@ -83,13 +83,14 @@ struct RunCommand: AsyncParsableCommand {
         // Fail fast, with every error, before anything starts. (--sandbox loads them again once
         // its port is known, for the webhook default.)
         let rules = try ruleOptions.load()
-        let store: any StateStore = dryRun ? MemoryStateStore() : try SQLiteStateStore(path: sandbox ? sandboxStatePath : state)
         if sandbox {
-            try await runWithSandbox(store: store, registry: registry, logger: logger)
+            try await runWithSandbox(store: try openStore(logger: logger), registry: registry, logger: logger)
             return
         }
+        // The configuration before the state file: a run that cannot start creates nothing.
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let sessions = try sessions(session, rules: rules, configuration: configuration)
+        let store = try openStore(logger: logger)
         try await withAPIClient(withLimits(configuration, rules), logger: logger) { client in
             let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
                                 clock: ContinuousClock(), logger: logger)
@@ -98,6 +99,21 @@ struct RunCommand: AsyncParsableCommand {
                     + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)))
             try await group.run()
+        }
+    }
+
+    /// The state store: the SQLite file (a notice when it is new or empty), or memory for a dry run.
+    func openStore(logger: Logger) throws -> any StateStore {
+        guard !dryRun else { return MemoryStateStore() }
+        let path = sandbox ? sandboxStatePath : state
+        do {
+            let file = try SQLiteStateStore(path: path)
+            if file.isNew {
+                logger.notice("starting on a new state file: nothing is remembered yet", metadata: ["state": "\(path)"])
+            }
+            return file
+        } catch {
+            throw fail("\(error)")
         }
     }
 

@@ -45,6 +45,16 @@ struct CommandLineTests {
         return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
+    /// `run` on a thread of its own: an async test that waits for a child process does not hold
+    /// one of the (few) threads every other test's tasks need meanwhile.
+    static func runDetached(_ arguments: [String], environment: [String: String] = [:], timeLimit: TimeInterval = 120) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(arguments, environment: environment, timeLimit: timeLimit) })
+            }
+        }
+    }
+
     /// Starts `wadial-rules sandbox` on a free port with a world file; returns the process and the
     /// base URL it printed. The caller terminates it.
     static func startSandbox(world: URL, key: String, extra: [String] = []) throws -> (Process, String) {

@@ -94,7 +94,7 @@ struct KillUnderFaultsTests {
         let state = folder.appendingPathComponent("state.sqlite").path
         let (sandbox, url) = try CommandLineTests.startSandbox(
             world: folder.appendingPathComponent("world.yaml"), key: "k",
-            extra: ["--fault-rate", "0.04", "--drop-rate", "0.04", "--malformed-rate", "0.02", "--latency", "15", "--seed", String(seed % 1_000_000)])
+            extra: ["--fault-rate", "0.04", "--drop-rate", "0.04", "--malformed-rate", "0.02", "--latency", "50", "--seed", String(seed % 1_000_000)])
         defer { if sandbox.isRunning { sandbox.terminate() } }
         let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "k", "PATH": "/usr/bin:/bin"]
         let rules = folder.appendingPathComponent("rules").path
@@ -107,15 +107,15 @@ struct KillUnderFaultsTests {
             engine.standardOutput = FileHandle.nullDevice
             engine.standardError = FileHandle.nullDevice
             try engine.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 30...450, using: &generator)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 60...500, using: &generator)))
             kill(engine.processIdentifier, SIGKILL)
-            engine.waitUntilExit(within: 30, "a killed engine")
+            while engine.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         }
         // Let the last arrivals in, then runs that are left to finish (faults still on: a few).
         let expected = Dictionary(uniqueKeysWithValues: (0..<Self.arrivals).compactMap { index in Self.requester(index).decision.map { (Self.requester(index).jid, $0) } })
         var applied: [String: [String]] = [:]
         for _ in 0..<8 {
-            let final = try CommandLineTests.run(["run", "--once", "--rules", rules, "--state", state, "--log-level", "error"], environment: environment)
+            let final = try await CommandLineTests.runDetached(["run", "--once", "--rules", rules, "--state", state, "--log-level", "error"], environment: environment)
             #expect(final.status == 0 || final.status == 1, "\(final.output)")
             applied = try await Self.applied(url)
             if Set(applied.keys) == Set(expected.keys) { break }
@@ -127,18 +127,18 @@ struct KillUnderFaultsTests {
         }
         // Not even refused duplicates: each approval was sent once (membership settles a lost
         // answer). A rejection whose answer was lost, of a request the lagging list still shows,
-        // cannot be told from one that never arrived: it is sent once more at most, and answered
-        // "no pending request".
+        // cannot be told from one that never arrived: it is sent again (once per lost answer) and
+        // answered "no pending request"; it was applied once (above).
         for (jid, decisions) in try await Self.decided(url) {
             guard let want = expected[jid] else {
                 Issue.record("\(jid) matches no rule and was sent \(decisions) (seed \(seed))")
                 continue
             }
             #expect(Set(decisions) == [want], "\(jid) was sent \(decisions) (seed \(seed))")
-            #expect(decisions.count <= (want == "approve" ? 1 : 2), "\(jid) was sent \(decisions) (seed \(seed))")
+            if want == "approve" { #expect(decisions.count == 1, "\(jid) was sent \(decisions) (seed \(seed))") }
         }
         // Some kills landed while a decision was open: the next start reconciled it.
-        let audit = try CommandLineTests.run(["audit", "--state", state, "--format", "json", "--since", "1h"])
+        let audit = try await CommandLineTests.runDetached(["audit", "--state", state, "--format", "json", "--since", "1h"])
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(audit.output.utf8)) as? [[String: Any]])
         let reconciled = entries.filter { $0["outcome"] as? String == "reconciled" && ($0["action"] as? String)?.hasPrefix("decide_requests") == true }
         #expect(!reconciled.isEmpty, "no kill landed while a decision was open (seed \(seed))")

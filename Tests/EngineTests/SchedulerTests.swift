@@ -20,9 +20,10 @@ struct SchedulerTests {
         """
 
     /// Waits for the engine's task to catch up (it runs concurrently): checks `condition` between
-    /// short pauses, for at most 10 s of real time. The engine's time is the test clock's.
+    /// short pauses, for at most 30 s of real time (other suites start processes meanwhile). The
+    /// engine's time is the test clock's.
     static func eventually(_ condition: () async -> Bool) async -> Bool {
-        let limit = ContinuousClock.now.advanced(by: .seconds(10))
+        let limit = ContinuousClock.now.advanced(by: .seconds(30))
         while ContinuousClock.now < limit {
             if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(2))
@@ -53,6 +54,7 @@ struct SchedulerTests {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             #expect(await Self.eventually { await ticks() == 1 })  // at start; the schedule starts counting
+            await Self.settle()
             await clock.advance(by: .seconds(29))
             await Self.settle()
             #expect(await ticks() == 1)
@@ -93,6 +95,9 @@ struct SchedulerTests {
             tasks.addTask { try await group.run() }
             #expect(await Self.eventually { rounds.value == 1 })
             #expect(await ticks() == 2)  // both sessions, then the hook
+            // The hook runs before the engine goes to sleep: let it get there, or the advance
+            // could come before its sleep and the sleep would wait for the next one.
+            await Self.settle()
             await clock.advance(by: .seconds(30))
             #expect(await Self.eventually { rounds.value == 2 })
             #expect(await ticks() == 4)
