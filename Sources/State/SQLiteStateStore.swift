@@ -70,7 +70,9 @@ public final class SQLiteStateStore: StateStore {
     public func checkIdentity() async throws {
         guard let opened else { return }
         guard let now = FileIdentity(path: path) else { throw StateStoreError.vanished(path: path) }
-        guard now == opened else { throw StateStoreError.replaced(path: path) }
+        guard now.device == opened.device, now.inode == opened.inode else { throw StateStoreError.replaced(path: path) }
+        // Truncated to nothing under the engine (the same file, emptied): as good as gone.
+        guard now.size > 0 else { throw StateStoreError.emptied(path: path) }
     }
 
     static var migrator: DatabaseMigrator {

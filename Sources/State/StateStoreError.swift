@@ -6,6 +6,7 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
         case cannotOpen(String)
         case vanished
         case replaced
+        case emptied
     }
 
     private let code: Code
@@ -18,6 +19,7 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
 
     public static func vanished(path: String) -> StateStoreError { StateStoreError(code: .vanished, path: path) }
     public static func replaced(path: String) -> StateStoreError { StateStoreError(code: .replaced, path: path) }
+    public static func emptied(path: String) -> StateStoreError { StateStoreError(code: .emptied, path: path) }
 
     /// True for a file deleted or replaced under a running engine.
     public var isLostFile: Bool {
@@ -36,6 +38,9 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
         case .replaced:
             "the state file \(path) was replaced by another file while the engine runs; nothing is written to it. "
                 + "Restart the engine to use the new file, or put the old one back"
+        case .emptied:
+            "the state file \(path) was emptied (0 bytes) while the engine runs; nothing is written to it. "
+                + "Restore it from a backup and restart the engine; a restart without it starts afresh"
         }
     }
 }
@@ -44,11 +49,13 @@ public struct StateStoreError: Error, Sendable, CustomStringConvertible {
 struct FileIdentity: Equatable, Sendable {
     let device: UInt64
     let inode: UInt64
+    let size: Int64
 
     init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
     }
 }
