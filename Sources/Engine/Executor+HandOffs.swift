@@ -95,7 +95,24 @@ extension Executor {
                 try? await store.removeHandOff(id: handOff.id)
                 continue
             }
-            let group = groups.first { $0.jid == jid } ?? Group(jid: jid, subject: handOff.values["group.subject"])
+            let listed = groups.first { $0.jid == jid }
+            // A threshold's action is retried only while the count is still past the threshold:
+            // turning announcement on for a group that has since emptied would be wrong.
+            if case .memberCount(let trigger) = rule.trigger {
+                guard let size = listed?.size else { continue }   // not known this tick: later
+                let holds = switch trigger.threshold {
+                case .above(let value): size > value
+                case .below(let value): size < value
+                }
+                guard holds else {
+                    logger.notice("a threshold's kept steps are dropped: the count is back", metadata: ["rule": "\(rule.id)", "group": "\(jid)", "count": "\(size)"])
+                    report.entries.append(AuditEntry(at: now(), rule: rule.id, group: handOff.group, action: "steps", targets: [], mode: .enforce,
+                                                     outcome: .skipped, detail: "the member count (\(size)) no longer holds the threshold"))
+                    try? await store.removeHandOff(id: handOff.id)
+                    continue
+                }
+            }
+            let group = listed ?? Group(jid: jid, subject: handOff.values["group.subject"])
             _ = await deliver(handOff, steps: rule.actions, group: group, now: now, report: &report)
         }
         await appendAudit(&report)

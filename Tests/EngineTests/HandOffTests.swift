@@ -167,6 +167,29 @@ struct HandOffTests {
         #expect(attempts == ["set_announcement failed", "set_announcement done"])
         #expect(try await store.handOffs(session: "s").isEmpty)
     }
+
+    /// A threshold's failed write is not retried once the count is back below the threshold.
+    @Test func aThresholdsKeptWriteIsDroppedWhenTheCountIsBack() async throws {
+        let clock = ManualWallClock(t0)
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", unlistedMembers: 5)], clock: { clock.now })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
+            version: 1
+            rules:
+              - { id: full, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
+            """)])
+        let store = MemoryStateStore()
+        let engine = engine(rules, FailFirstSetting(inner: SandboxClient(world: world)), store, FlakyWebhooks(failures: 0), clock: clock)
+        _ = await engine.tick(session: "s", at: clock.now)
+        await world.apply(.memberDelta(g1, 20))
+        clock.set(t0.addingTimeInterval(60))
+        _ = await engine.tick(session: "s", at: clock.now)                      // crosses: the write fails
+        await world.apply(.memberDelta(g1, -20))
+        clock.set(t0.addingTimeInterval(120))
+        _ = await engine.tick(session: "s", at: clock.now)                      // back below: dropped
+        #expect(await world.group(g1)?.settings[.announcement] == false)
+        #expect(try await store.handOffs(session: "s").isEmpty)
+        #expect(try await store.audit(since: nil, rule: "full", group: nil).last?.detail == "the member count (5) no longer holds the threshold")
+    }
 }
 
 /// Triggers the graceful shutdown of a service group right after a successful revoke.
