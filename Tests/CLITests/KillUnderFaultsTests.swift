@@ -48,16 +48,21 @@ struct KillUnderFaultsTests {
           - { id: deny-ru, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+7"] }, then: [reject_requests] }
         """
 
+    /// The sandbox's call log.
+    static func calls(_ url: String) async throws -> [[String: Any]] {
+        var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
+        request.setValue("Bearer k", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [[String: Any]])
+    }
+
     /// The decisions that reached the world, per requester: every decision call the sandbox
     /// processed (answered, or applied and then dropped or garbled on the way back), whatever it
     /// answered for the requester. A second one for a requester is a decision sent twice, even
     /// where the sandbox refused it as no longer pending. Calls refused by an injected fault before
     /// the world saw them are not decisions.
     static func decided(_ url: String) async throws -> [String: [String]] {
-        var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
-        request.setValue("Bearer k", forHTTPHeaderField: "Authorization")
-        let (data, _) = try await URLSession.shared.data(for: request)
-        let calls = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [[String: Any]])
+        let calls = try await Self.calls(url)
         var decided: [String: [String]] = [:]
         for call in calls where call["operation"] as? String == "decide_requests" && call["response"] is [Any] {
             guard let body = call["body"] as? [String: Any], let action = body["action"] as? String else { continue }
@@ -68,10 +73,7 @@ struct KillUnderFaultsTests {
 
     /// What the sandbox applied, per requester: from each decision's per-requester statuses.
     static func applied(_ url: String) async throws -> [String: [String]] {
-        var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
-        request.setValue("Bearer k", forHTTPHeaderField: "Authorization")
-        let (data, _) = try await URLSession.shared.data(for: request)
-        let calls = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [[String: Any]])
+        let calls = try await Self.calls(url)
         var applied: [String: [String]] = [:]
         for call in calls where call["operation"] as? String == "decide_requests" {
             guard let action = (call["body"] as? [String: Any])?["action"] as? String, let items = call["response"] as? [[String: Any]] else { continue }

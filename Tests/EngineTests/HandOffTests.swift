@@ -142,9 +142,8 @@ struct HandOffTests {
         #expect(trail.last { $0.action == "webhook" }?.detail.hasPrefix("given up after") == true)
     }
 
-    /// A threshold's write fails (HTTP 500): the threshold is not lost as "fired"; the write is
-    /// retried on a later tick and done.
-    @Test func aFailedThresholdActionIsRetriedAndThenDone() async throws {
+    /// A group crossing `above: 10` at t0 + 60 s, whose `set_announcement` is refused once (HTTP 500).
+    func thresholdCrossedWithAFailedWrite() async throws -> (ManualWallClock, SandboxWorld, MemoryStateStore, Engine<ContinuousClock>) {
         let clock = ManualWallClock(t0)
         let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", unlistedMembers: 5)], clock: { clock.now })
         let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
@@ -153,12 +152,18 @@ struct HandOffTests {
               - { id: full, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
             """)])
         let store = MemoryStateStore()
-        let client = FailFirstSetting(inner: SandboxClient(world: world))
-        let engine = engine(rules, client, store, FlakyWebhooks(failures: 0), clock: clock)
+        let engine = engine(rules, FailFirstSetting(inner: SandboxClient(world: world)), store, FlakyWebhooks(failures: 0), clock: clock)
         _ = await engine.tick(session: "s", at: clock.now)                      // baseline
         await world.apply(.memberDelta(g1, 20))
         clock.set(t0.addingTimeInterval(60))
         _ = await engine.tick(session: "s", at: clock.now)                      // crosses: the write fails
+        return (clock, world, store, engine)
+    }
+
+    /// A threshold's write fails (HTTP 500): the threshold is not lost as "fired"; the write is
+    /// retried on a later tick and done.
+    @Test func aFailedThresholdActionIsRetriedAndThenDone() async throws {
+        let (clock, world, store, engine) = try await thresholdCrossedWithAFailedWrite()
         #expect(await world.group(g1)?.settings[.announcement] == false)
         clock.set(t0.addingTimeInterval(120))
         _ = await engine.tick(session: "s", at: clock.now)                      // retried: done
@@ -170,19 +175,7 @@ struct HandOffTests {
 
     /// A threshold's failed write is not retried once the count is back below the threshold.
     @Test func aThresholdsKeptWriteIsDroppedWhenTheCountIsBack() async throws {
-        let clock = ManualWallClock(t0)
-        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", unlistedMembers: 5)], clock: { clock.now })
-        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
-            version: 1
-            rules:
-              - { id: full, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
-            """)])
-        let store = MemoryStateStore()
-        let engine = engine(rules, FailFirstSetting(inner: SandboxClient(world: world)), store, FlakyWebhooks(failures: 0), clock: clock)
-        _ = await engine.tick(session: "s", at: clock.now)
-        await world.apply(.memberDelta(g1, 20))
-        clock.set(t0.addingTimeInterval(60))
-        _ = await engine.tick(session: "s", at: clock.now)                      // crosses: the write fails
+        let (clock, world, store, engine) = try await thresholdCrossedWithAFailedWrite()
         await world.apply(.memberDelta(g1, -20))
         clock.set(t0.addingTimeInterval(120))
         _ = await engine.tick(session: "s", at: clock.now)                      // back below: dropped
