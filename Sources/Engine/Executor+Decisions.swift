@@ -27,9 +27,13 @@ extension Executor {
         var outcome = AuditOutcome.done
         var failed: Set<String> = []
         var statuses: [String: Int] = [:]
+        // Whether the answer reports per requester: then a requester it leaves out, or whose
+        // entry cannot be read, is not confirmed.
+        var itemized = false
         do {
             let answer = try await client.decideRequests(session: session, group.jid, decision, targets.map(\.request.jid))
             for item in answer.array ?? [] {
+                itemized = true
                 guard let jid = item["jid"]?.string, let status = item["status"]?.int else {
                     let skipped = SkippedEntry(list: "decision statuses", group: group.jid, entry: item, reason: "no jid and status")
                     logger.warning("skipped an entry of an API list", metadata: [
@@ -48,7 +52,40 @@ extension Executor {
             outcome = .failed
             failed = Set(targets.map(\.rule))
         }
-        if outcome == .unknown {
+        var acted: [ActedRequest] = []
+        var counts: [AuditOutcome: Int] = [:]
+        for (rule, request) in targets {
+            let result: AuditOutcome
+            var detail = request.phoneNumber.map { "number \($0)" } ?? "number unknown"
+            if failed.contains(rule) {
+                result = outcome
+            } else {
+                switch itemized ? statuses[request.jid.rawValue] : 200 {
+                case 200?: result = .done
+                // "No pending request": dealt with, and a list that still shows it (lagging)
+                // must not make the rules act again.
+                case let status? where status == 404 || status == 409:
+                    result = .gone
+                    detail += "; HTTP \(status)"
+                case let status?:
+                    result = .failed
+                    detail += "; HTTP \(status)"
+                case nil:
+                    // Left out of the answer, or unreadable: not confirmed either way.
+                    result = .unknown
+                    detail += "; the answer does not say"
+                }
+                if result == .done || result == .gone {
+                    acted.append(ActedRequest(rule: rule, group: group.jid, requester: request.jid, requestedAt: request.requestKey,
+                                              decision: decision, at: now()))
+                }
+            }
+            counts[result, default: 0] += 1
+            report.entries.append(AuditEntry(at: now(), rule: rule, group: group.jid.rawValue, action: name, targets: [request.jid.rawValue],
+                                             mode: .enforce, outcome: result, detail: detail))
+            Counter(label: "wadial_actions_total", dimensions: [("action", name), ("outcome", result.rawValue)]).increment()
+        }
+        if counts[.unknown, default: 0] > 0 {
             // It may have been applied: the intent stays open, and is reconciled against live
             // state (membership, the request list) before the next tick decides anything.
             logger.warning("a decision's outcome is unknown; it is reconciled before the next decision",
@@ -60,25 +97,10 @@ extension Executor {
                 logger.error("could not close a journal intent", metadata: ["error": "\(error)"])
             }
         }
-        var acted: [ActedRequest] = []
-        for (rule, request) in targets {
-            let status = statuses[request.jid.rawValue] ?? (failed.isEmpty ? 200 : 0)
-            let result: AuditOutcome = failed.contains(rule) ? outcome : (status == 200 ? .done : .gone)
-            // Done, or answered "no pending request" (404, 409): either way the request is dealt
-            // with, and a list that still shows it (lagging) must not make the rules act again.
-            if failed.isEmpty && (status == 200 || status == 404 || status == 409) {
-                acted.append(ActedRequest(rule: rule, group: group.jid, requester: request.jid, requestedAt: request.requestKey,
-                                          decision: decision, at: now()))
-            }
-            var detail = request.phoneNumber.map { "number \($0)" } ?? "number unknown"
-            if result == .gone { detail += "; HTTP \(status)" }
-            report.entries.append(AuditEntry(at: now(), rule: rule, group: group.jid.rawValue, action: name, targets: [request.jid.rawValue],
-                                             mode: .enforce, outcome: result, detail: detail))
-            Counter(label: "wadial_actions_total", dimensions: [("action", name), ("outcome", result == .done ? "done" : outcome.rawValue)]).increment()
-        }
+        let summary = AuditOutcome.allCases.compactMap { kind in counts[kind].map { "\(kind.rawValue)=\($0)" } }.joined(separator: " ")
         logger.info("decision", metadata: [
             "group": "\(group.jid)", "action": "\(name)", "rules": "\(Set(targets.map(\.rule)).sorted().joined(separator: ","))",
-            "targets": "\(targets.map(\.request.jid.rawValue).joined(separator: ","))", "outcome": "\(outcome)",
+            "targets": "\(targets.map(\.request.jid.rawValue).joined(separator: ","))", "outcome": "\(summary)",
         ])
         do {
             try await store.recordActed(acted)

@@ -98,7 +98,10 @@ public struct Executor: Sendable {
         // All approvals for the group in one call, then all rejections.
         for decision in [RequestDecision.approve, .reject] {
             let steps = actions.filter { $0.decision == decision && writes($0) }
-            let targets = steps.flatMap { step in step.requests.map { (rule: step.source, request: $0) } }
+            // Each requester once, for the first rule that claims it (a list that repeats an
+            // entry must not make one call name the requester twice).
+            var named: Set<UserJID> = []
+            let targets = steps.flatMap { step in step.requests.map { (rule: step.source, request: $0) } }.filter { named.insert($0.request.jid).inserted }
             guard !targets.isEmpty, !Task.isShuttingDownGracefully else { continue }
             let failed = await decide(decision, targets, group: group, session: session, now: now, report: &report)
             failedRules.formUnion(failed)

@@ -25,7 +25,10 @@ public struct SnapshotFetcher: Sendable {
     public func snapshot(session: String, rules: RuleSet, now: Date) async throws -> Snapshot {
         let listed = try await client.listGroups(session: session)
         var views: [Snapshot.GroupView] = []
+        var seen: Set<GroupJID> = []
         for group in listed {
+            // A group listed twice is read and evaluated once.
+            guard seen.insert(group.jid).inserted else { continue }
             // A stop ends the tick between reads: nothing was written yet, so nothing is lost.
             if Task.isShuttingDownGracefully { throw EngineStopping() }
             var view = Snapshot.GroupView(group: group)
@@ -34,7 +37,8 @@ public struct SnapshotFetcher: Sendable {
             guard !targeting.isEmpty || !policies.isEmpty else { continue }
             if targeting.contains(where: { if case .membershipRequests = $0.trigger { true } else { false } }) {
                 do {
-                    view.requests = try await client.membershipRequests(session: session, group.jid)
+                    var named: Set<UserJID> = []
+                    view.requests = try await client.membershipRequests(session: session, group.jid).filter { named.insert($0.jid).inserted }
                 } catch {
                     // This group sits out the tick; the others go on.
                     logger.warning("could not read join requests", metadata: ["group": "\(group.jid)", "error": "\(error)"])

@@ -129,7 +129,7 @@ struct EnvironmentSubstitution {
                     suggestion: "the engine sends the key itself; remove it from the rule"))
             }
             if let value = environment[String(name)] {
-                guard !secrets.contains(value) else {
+                guard !secrets.contains(where: { value.contains($0) }) else {
                     return .failure(Problem(
                         message: "${\(name)} holds the API key, which is never substituted into rules: a rule's values reach logs, the state file and URLs",
                         suggestion: "use a variable that does not hold the key"))

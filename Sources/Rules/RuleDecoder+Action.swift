@@ -149,10 +149,19 @@ extension RuleDecoder {
         var url: Template?
         if let field = fields["url"], let template = context.template(field.value, path.key("url"), inviteAvailable: inviteAvailable) {
             let text = template.source.lowercased()
-            if (text.hasPrefix("https://") || text.hasPrefix("http://")), URL(string: template.render([:])) != nil {
-                url = template
-            } else {
+            // The scheme, host and port are written out: a value (a subject members may change)
+            // must never choose where the rule's headers go.
+            let afterScheme = text.split(separator: "://", maxSplits: 1).last.map(String.init) ?? ""
+            let authority = afterScheme.prefix { !"/?#".contains($0) }
+            if !(text.hasPrefix("https://") || text.hasPrefix("http://")) || URL(string: template.render([:])) == nil {
                 context.report(field.value.mark, path.key("url"), "expected an absolute http:// or https:// URL; found \"\(template.source.truncated)\"")
+            } else if authority.contains("{{") {
+                context.report(field.value.mark, path.key("url"), "the host and port of a webhook URL are written out, not templates: a value must not choose where the request goes",
+                               suggestion: "put {{…}} in the path or the query")
+            } else if let problem = HTTPURLCheck.problem(template.render([:]), base: false) {
+                context.report(field.value.mark, path.key("url"), "\"\(template.source.truncated)\" \(problem)")
+            } else {
+                url = template
             }
         }
         var body: Template?

@@ -74,6 +74,16 @@ public final class HTTPWadialClient: WadialTransport {
         return scrubbed
     }
 
+    /// A decoded answer without the API key in any of its texts.
+    func scrub(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(scrub(text))
+        case .array(let items): .array(items.map(scrub))
+        case .object(let object): .object(Dictionary(object.map { (scrub($0.key), scrub($0.value)) }, uniquingKeysWith: { first, _ in first }))
+        default: value
+        }
+    }
+
     /// `text` without the API key, wherever it appears (an error message that echoes it).
     func scrub(_ text: String) -> String {
         let key = configuration.apiKey.secret
@@ -93,6 +103,11 @@ public final class HTTPWadialClient: WadialTransport {
 
     private func call(_ request: WadialRequest, session: String) async throws(WadialError) -> JSONValue {
         guard !session.isEmpty else { throw .invalidRequest("no session id: set WADIAL_SESSION_ID or name sessions in the rules") }
+        // `.` and `..` would climb out of /sessions/ once the URL is normalised.
+        guard session != ".", session != ".." else { throw .invalidRequest("\"\(session)\" is not a session id") }
+        if let problem = HTTPURLCheck.problem(configuration.baseURL) {
+            throw .invalidRequest("the base URL \(TextEscaping.visible(TextEscaping.truncated(configuration.baseURL))) \(problem)")
+        }
         let url = configuration.baseURL + "/api/v1/sessions/" + ([session] + request.segments).map(Self.encode).joined(separator: "/")
         let operation = request.operation
         let method = HTTPMethod(rawValue: request.method)
@@ -125,7 +140,9 @@ public final class HTTPWadialClient: WadialTransport {
                     switch Self.payload(answer.body, status: answer.status) {
                     case .success(let payload):
                         if isWrite { await breaker.success() }
-                        return payload
+                        // The raw bytes were scrubbed; a key written with JSON escapes
+                        // (`\u0073k-…`, `\/`) only shows once decoded.
+                        return answer.body.contains(UInt8(ascii: "\\")) ? scrub(payload) : payload
                     case .failure(let problem):
                         // A write was answered 2xx: it happened, but what it returned is unknown.
                         failure = WadialError(kind: isWrite ? .outcomeUnknown : .decoding, status: answer.status, message: problem.description)

@@ -1,4 +1,5 @@
 public import Foundation
+import WadialModels
 
 /// The API key, which never prints: its description and dump are `<redacted>`.
 public struct APIKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -60,8 +61,12 @@ public struct WadialConfiguration: Sendable {
         guard let key, !key.isEmpty else {
             throw MissingKey(description: "no API key: set WADIAL_API_KEY, or WADIAL_API_KEY_FILE to a file holding it")
         }
+        let base = environment["WADIAL_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.wadial.com"
+        if let problem = HTTPURLCheck.problem(base) {
+            throw MissingKey(description: "WADIAL_BASE_URL \"\(TextEscaping.visible(TextEscaping.truncated(base)))\" \(problem); expected something like https://api.wadial.com")
+        }
         return WadialConfiguration(
-            baseURL: environment["WADIAL_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.wadial.com",
+            baseURL: base,
             apiKey: APIKey(key),
             sessionID: environment["WADIAL_SESSION_ID"].flatMap { $0.isEmpty ? nil : $0 })
     }

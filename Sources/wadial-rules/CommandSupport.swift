@@ -17,9 +17,11 @@ enum Exit {
     static let configuration = ExitCode(2)
 }
 
-/// One line on standard error.
+/// Lines on standard error, each escaped for a terminal (an API's message, a flag's value: text
+/// from outside never moves the cursor or forges a line).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { TextEscaping.visible(String($0)) }
+    StandardStreams.err(lines.joined(separator: "\n") + "\n")
 }
 
 /// `error: MESSAGE` on standard error, then `status`.

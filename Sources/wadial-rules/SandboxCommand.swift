@@ -100,13 +100,14 @@ struct SandboxCommand: AsyncParsableCommand {
         let sessions = file.sessions.map(\.id)
         let app = server.application(host: host, port: port, logger: logger) { [host] boundPort in
             // Written straight to the file handle: unbuffered, so a pipe sees it at once.
-            FileHandle.standardOutput.write(Data("""
+            let session = TextEscaping.visible(sessions.first ?? WorldFile.defaultSession)
+            StandardStreams.out("""
                 sandbox: serving the WADial API at http://\(host):\(boundPort) (Ctrl-C stops it)
                   export WADIAL_BASE_URL=http://\(host):\(boundPort)
-                  export WADIAL_API_KEY=\(key)        # the sandbox's demo key
-                  export WADIAL_SESSION_ID=\(sessions.first ?? WorldFile.defaultSession)
+                  export WADIAL_API_KEY=\(TextEscaping.visible(key))        # the sandbox's demo key
+                  export WADIAL_SESSION_ID=\(session)
 
-                """.utf8))
+                """)
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

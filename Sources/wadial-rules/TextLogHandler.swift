@@ -17,7 +17,7 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardOutput.write(Data((Self.line(event, metadata: metadata, at: Date()) + "\n").utf8))
+        StandardStreams.out(Self.line(event, metadata: metadata, at: Date()) + "\n")
     }
 
     static func line(_ event: LogEvent, metadata: Logger.Metadata, at date: Date) -> String {

@@ -7,4 +7,19 @@ struct WadialRules: AsyncParsableCommand {
         abstract: "Workflow automation rules for WhatsApp groups managed through the WADial API.",
         subcommands: [RunCommand.self, PlanCommand.self, CheckCommand.self, ExplainCommand.self, AuditCommand.self, TestCommand.self, SchemaCommand.self, SandboxCommand.self, APICommand.self]
     )
+
+    /// As ArgumentParser's, with broken pipes made errors of the write first (`StandardStreams`).
+    static func main() async {
+        StandardStreams.ignoreBrokenPipes()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -154,6 +154,31 @@ struct CommandLineTests {
         #expect(outcome.output.hasPrefix(message + "\n"), "\(outcome.output)")
     }
 
+    /// A log consumer that went away (a closed pipe) costs the log lines, not the engine.
+    @Test func aClosedStandardOutputDoesNotKillTheEngine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-pipe-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = try Self.executable()
+        process.arguments = ["run", "--once", "--sandbox", "--state", folder.appendingPathComponent("s.sqlite").path]
+        process.currentDirectoryURL = Self.repository
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try pipe.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit(within: 60, "the engine writing to a closed pipe")
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func aBaseURLWithAPortOutOfRangeIsAConfigurationErrorNotATrap() throws {
+        let outcome = try Self.run(["api", "groups", "list"], environment: ["WADIAL_BASE_URL": "http://127.0.0.1:65536", "WADIAL_API_KEY": "k", "WADIAL_SESSION_ID": "s"])
+        #expect(outcome.status == 2)
+        #expect(outcome.output == "error: WADIAL_BASE_URL \"http://127.0.0.1:65536\" has port 65536, outside 1 to 65535; expected something like https://api.wadial.com\n")
+    }
+
     @Test func checkAMissingPath() throws {
         let outcome = try Self.run(["check", "no-such-folder"])
         #expect(outcome.status == 1)

@@ -107,3 +107,43 @@ func runScheduledRule(_ then: String, on world: SandboxWorld, webhooks: any Webh
     let report = await Executor(client: client, store: store, webhooks: webhooks, logger: quiet).execute(plan, session: "s", now: { t0 })
     return (store, report)
 }
+
+/// A decision answer that reports per requester: only what it confirms is recorded.
+struct DecisionStatusTests {
+    /// The sandbox's API, with the decision's answer rewritten to what a careless API sends.
+    struct ItemizedAnswer: WadialTransport {
+        let inner: SandboxClient
+        let answer: JSONValue
+        func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
+            let real = try await inner.send(request, session: session)
+            return request.operation == .decideRequests ? answer : real
+        }
+    }
+
+    @Test func onlyConfirmedRequestersAreRecordedTheOthersStayOpenOrPending() async throws {
+        let requesters = (1...5).map { UserJID("1555123000\($0)@s.whatsapp.net")! }
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", requests: requesters.map { .init(jid: $0, requestedAt: t0) })], clock: { t0 })
+        let answer: JSONValue = .array([
+            .object(["jid": .string(requesters[0].rawValue), "status": .number(200)]),
+            .object(["jid": .string(requesters[1].rawValue), "status": .string("500")]),
+            .object(["jid": .string(requesters[2].rawValue), "status": .number(1e300)]),
+            .object(["jid": .string(requesters[3].rawValue), "status": .number(404)]),
+        ])
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
+            version: 1
+            rules:
+              - { id: vet, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests] }
+            """)])
+        let store = MemoryStateStore()
+        let client = ItemizedAnswer(inner: SandboxClient(world: world), answer: answer)
+        let snapshot = try await SnapshotFetcher(client: client, logger: quiet).snapshot(session: "s", rules: rules, now: t0)
+        let plan = Evaluator(rules: rules).evaluate(snapshot, state: EngineState(), now: t0)
+        _ = await Executor(client: client, store: store, logger: quiet).execute(plan, session: "s", now: { t0 })
+        let recorded = Set(try await store.actedRequests(group: g1, requesters: requesters).map(\.requester))
+        #expect(recorded == [requesters[0], requesters[3]])   // done, and no longer pending
+        let outcomes = try await store.audit(since: nil, rule: nil, group: nil).map { "\($0.targets[0].prefix(11)) \($0.outcome)" }
+        #expect(outcomes == ["15551230001 done", "15551230002 failed", "15551230003 unknown", "15551230004 gone", "15551230005 unknown"])
+        // Not confirmed either way: the intent stays open for reconciliation.
+        #expect(try await store.openIntents().count == 1)
+    }
+}

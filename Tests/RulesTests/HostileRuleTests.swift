@@ -97,4 +97,20 @@ struct HostileRuleTests {
         #expect(SubjectPattern.matches("^Region", "Region North"))
         #expect(SubjectPattern.matches("North$", String(repeating: "x", count: 5_000) + "North") == false)
     }
+
+    @Test(arguments: ["http://{{group.subject}}:8080/x", "https://hooks.example:{{group.size}}/x", "http://127.0.0.1:70000/x"])
+    func aWebhookURLWhoseHostOrPortAValueCouldChooseIsRefused(_ url: String) {
+        let found = problems("""
+            version: 1
+            rules:
+              - { id: hook, groups: "*", trigger: { membership_requests: {} }, then: [{ webhook: { url: "\(url)" } }] }
+            """)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first.map { $0.contains("written out, not templates") || $0.contains("outside 1 to 65535") } == true, "\(found)")
+    }
+
+    @Test func aVariableThatContainsTheKeyIsRefused() {
+        let found = problems("version: 1\nsessions: [\"${HOOK}\"]\n", environment: ["WADIAL_API_KEY": "sk-live-123", "HOOK": "http://h/k/sk-live-123"])
+        #expect(found.count == 1 && found[0].contains("${HOOK} holds the API key"))
+    }
 }

@@ -144,4 +144,30 @@ struct HostileAnswerTests {
             #expect(await server.received.count == 3)
         }
     }
+
+    /// The key written with JSON escapes in a success answer is still the key: scrubbed once decoded.
+    @Test(arguments: [#"sk-hostile-5c1d9e"#, #"\u0073k-hostile-5c1d9e"#, #"sk-hostile\u002d5c1d9e"#])
+    func aKeyWrittenWithJSONEscapesIsScrubbedToo(_ written: String) async throws {
+        let body = #"{"data": [{"id": "120363000000000001@g.us", "subject": "A \#(written) B"}]}"#
+        try await with(.init(json: body)) { client, _ in
+            let groups = try await client.listGroups(session: "s")
+            #expect(groups.first?.subject == "A <redacted> B")
+        }
+    }
+
+    @Test func aDeviceJIDIsNotARequester() throws {
+        #expect(throws: WadialError.self) { try MembershipRequest(json: .object(["jid": .string("15550000013:12@s.whatsapp.net")])) }
+    }
+
+    @Test(arguments: ["http://127.0.0.1:65536", "http://127.0.0.1:99999", "ftp://127.0.0.1", "http://127.0.0.1:8080/pre?x=1", "http://", "not a url"])
+    func aBaseURLThatCannotBeUsedIsAConfigurationError(_ base: String) {
+        #expect(throws: (any Error).self) { try WadialConfiguration.fromEnvironment(["WADIAL_BASE_URL": base, "WADIAL_API_KEY": "k"]) }
+    }
+
+    @Test func aSessionIdThatClimbsIsRefused() async throws {
+        try await with(.init(json: #"{"data": []}"#)) { client, server in
+            await #expect(throws: WadialError.self) { try await client.listGroups(session: "..") }
+            #expect(await server.received.isEmpty)
+        }
+    }
 }

@@ -104,4 +104,11 @@ struct WorldFileTests {
         #expect(group.settings[.memberAddMode] == "admin_add")
         #expect(group.settings[.ephemeral] == .seconds(3600))
     }
+
+    @Test func aFIFOIsRefusedNotWaitedOn() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString).yaml").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect { try WorldFile.load(path: path) } throws: { error in "\(error)".contains("is not a regular file") }
+    }
 }

@@ -24,7 +24,8 @@ public struct MembershipRequest: Sendable, Hashable, Codable {
         guard let raw = (json.first("jid", "id", "requester") ?? json).string else {
             throw .decoding("membership request without jid")
         }
-        guard let jid = UserJID(raw) else {
+        // A requester is a person, not one of their devices: `…:12@s.whatsapp.net` is not acted on.
+        guard let jid = UserJID(raw), !raw.contains(":") else {
             throw .decoding("requester \"\(TextEscaping.visible(TextEscaping.truncated(raw)))\" is not a user JID (…@s.whatsapp.net or …@lid)")
         }
         let phone = json.first("phone_number", "phoneNumber", "pn")?.string

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import WadialModels
 
 /// Sends an HTTP POST for the `webhook` action.
 public protocol WebhookSender: Sendable {
@@ -36,7 +37,15 @@ public struct HTTPWebhookSender: WebhookSender {
 
     public init() {}
 
+    /// A webhook URL that cannot be sent to (after its templates were filled in).
+    public struct InvalidURL: Error, CustomStringConvertible {
+        public let url: String
+        public let problem: String
+        public var description: String { "webhook URL \(TextEscaping.visible(TextEscaping.truncated(url))) \(problem)" }
+    }
+
     public func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse {
+        if let problem = HTTPURLCheck.problem(url, base: false) { throw InvalidURL(url: url, problem: problem) }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
