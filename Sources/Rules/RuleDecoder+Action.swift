@@ -190,7 +190,12 @@ extension RuleDecoder {
                         continue
                     }
                     guard let value = context.string(pair.value, headerPath.key(name), what: "a header value") else { ok = false; continue }
-                    if value.contains("\n") || value.contains("\r") {
+                    if ["host", "content-length", "transfer-encoding", "connection"].contains(name.lowercased()) {
+                        context.report(pair.key.mark, headerPath, "the \(name) header is set by the engine for the URL written, not by a rule")
+                        ok = false
+                        continue
+                    }
+                    if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x85 || $0.value == 0x2028 || $0.value == 0x2029 }) {
                         context.report(pair.value.mark, headerPath.key(name), "a header value must be one line")
                         ok = false
                         continue

@@ -50,7 +50,8 @@ public struct Group: Sendable, Hashable, Codable {
             jid: jid,
             subject: json.first("subject", "name")?.string,
             description: json.first("description", "desc")?.string,
-            size: json.first("size", "participantCount", "participantsCount")?.int ?? participants?.count,
+            // A negative count is no count.
+            size: json.first("size", "participantCount", "participantsCount")?.int.flatMap { $0 >= 0 ? $0 : nil } ?? participants?.count,
             participants: participants,
             settings: GroupSettings(json: json))
     }
