@@ -3,6 +3,11 @@ import Rules
 
 extension Engine {
     /// Healthy while the last tick succeeded within three poll intervals; otherwise why not.
+    /// How many ticks failed or were skipped for a failure (not for a stop) since start.
+    public var failedTicks: Int {
+        get async { await healthState.failures }
+    }
+
     public func health(at date: Date) async -> (healthy: Bool, reason: String) {
         let poll = Double((await rules).settings.pollInterval.components.seconds)
         return await healthState.check(at: date, within: 3 * poll)
@@ -23,6 +28,7 @@ actor HealthState {
 
     /// The state store is lost; true the first time (so it is logged once).
     func stateLost(_ reason: String) -> Bool {
+        failures += 1
         let first = lostState != reason
         lostState = reason
         return first
@@ -32,7 +38,11 @@ actor HealthState {
         lostState = nil
     }
 
+    /// How many ticks failed since the engine started (`run --once` exits 1 when any did).
+    private(set) var failures = 0
+
     func failed(_ reason: String) {
+        failures += 1
         lastFailure = reason
     }
 

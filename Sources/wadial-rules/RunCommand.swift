@@ -8,6 +8,7 @@ import Sandbox
 import ServiceLifecycle
 import State
 import WadialAPI
+import WadialModels
 import Prometheus
 import ProcessMemory
 import UnixSignals
@@ -91,6 +92,8 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let sessions = try sessions(session, rules: rules, configuration: configuration)
         let store = try openStore(logger: logger)
+        logStart(rules: rules, sessions: sessions, logger: logger)
+        defer { logStop(logger: logger) }
         try await withAPIClient(withLimits(configuration, rules), logger: logger) { client in
             let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
                                 clock: ContinuousClock(), logger: logger)
@@ -99,7 +102,30 @@ struct RunCommand: AsyncParsableCommand {
                     + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)))
             try await group.run()
+            try await checkOnce(engine)
         }
+    }
+
+    /// `--once` exits 1 when any of its ticks failed (the API unreachable, a 401, the state
+    /// unwritable): a cron job or a script can tell.
+    func checkOnce(_ engine: Engine<ContinuousClock>) async throws {
+        guard once else { return }
+        let failed = await engine.failedTicks
+        if failed > 0 { throw fail("\(failed) tick\(failed == 1 ? "" : "s") failed; the log above says why") }
+    }
+
+    /// One line at start: what runs, on what, against which sessions.
+    func logStart(rules: RuleSet, sessions: [String], logger: Logger) {
+        logger.notice("engine starting", metadata: [
+            "version": "\(WadialRules.version)", "rules": "\(rules.rules.count)", "policies": "\(rules.policies.count)",
+            "files": "\(rules.files.joined(separator: ","))", "state": "\(dryRun ? "memory (dry run)" : (sandbox ? sandboxStatePath : state))",
+            "sessions": "\(sessions.joined(separator: ","))", "poll": "\(RuleDuration.format(rules.settings.pollInterval))",
+        ])
+    }
+
+    /// One line at stop, with why.
+    func logStop(logger: Logger) {
+        logger.notice("engine stopped", metadata: ["reason": "\(once ? "--once: one tick per session done" : "stopped (SIGTERM or SIGINT, or the engine ended)")"])
     }
 
     /// The state store: the SQLite file (a notice when it is new or empty), or memory for a dry run.
@@ -181,6 +207,8 @@ struct RunCommand: AsyncParsableCommand {
             var environment = ProcessInfo.processInfo.environment
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
+            command.logStart(rules: rules, sessions: [DemoWorld.session], logger: logger)
+            defer { command.logStop(logger: logger) }
             try await withAPIClient(command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger) { client in
                 let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session]),
                                     client: client, store: store, clock: ContinuousClock(), logger: logger)
@@ -192,6 +220,7 @@ struct RunCommand: AsyncParsableCommand {
                     tasks.addTask { try await inner.run() }
                     try await tasks.waitForAll()
                 }
+                try await command.checkOnce(engine)
             }
         }
     }

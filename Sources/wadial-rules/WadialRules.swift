@@ -5,8 +5,12 @@ struct WadialRules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wadial-rules",
         abstract: "Workflow automation rules for WhatsApp groups managed through the WADial API.",
+        version: WadialRules.version,
         subcommands: [RunCommand.self, PlanCommand.self, CheckCommand.self, ExplainCommand.self, AuditCommand.self, TestCommand.self, SchemaCommand.self, SandboxCommand.self, APICommand.self]
     )
+
+    /// The release: `wadial-rules --version`, and the start line of `run`.
+    static let version = "0.7.0"
 
     /// As ArgumentParser's, with broken pipes made errors of the write first (`StandardStreams`).
     static func main() async {

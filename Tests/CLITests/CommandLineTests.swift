@@ -179,6 +179,33 @@ struct CommandLineTests {
         #expect(outcome.output == "error: WADIAL_BASE_URL \"http://127.0.0.1:65536\" has port 65536, outside 1 to 65535; expected something like https://api.wadial.com\n")
     }
 
+    @Test func versionAndTheStartAndStopLines() throws {
+        let version = try Self.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.output.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil, "\(version.output)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-life-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = folder.appendingPathComponent("s.sqlite").path
+        let run = try Self.run(["run", "--once", "--sandbox", "--state", state])
+        #expect(run.status == 0)
+        let lines = run.output.split(separator: "\n")
+        let start = try #require(lines.first { $0.contains(" notice engine starting ") })
+        for field in ["version=\(version.output.dropLast())", "rules=8", "policies=1", "sessions=sandbox", "poll=10s", "state=\(state)", "files=rules/community.yaml,"] {
+            #expect(start.contains(field), "\(start) lacks \(field)")
+        }
+        #expect(lines.last?.hasSuffix(#"notice engine stopped reason="--once: one tick per session done""#) == true, "\(run.output)")
+    }
+
+    @Test func runOnceExitsOneWhenItsTickFailed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-once-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Nothing listens on port 9 of loopback: every read fails.
+        let outcome = try Self.run(["run", "--once", "--state", folder.appendingPathComponent("s.sqlite").path, "--log-level", "error"],
+                                   environment: ["WADIAL_BASE_URL": "http://127.0.0.1:9", "WADIAL_API_KEY": "k", "WADIAL_SESSION_ID": "s"])
+        #expect(outcome.status == 1)
+        #expect(outcome.output.hasSuffix("error: 1 tick failed; the log above says why\n"), "\(outcome.output)")
+    }
+
     @Test func checkAMissingPath() throws {
         let outcome = try Self.run(["check", "no-such-folder"])
         #expect(outcome.status == 1)
