@@ -22,6 +22,9 @@ public struct RuleReloader<C: Clock>: Service where C.Duration == Duration {
     private let load: Load
     private let watch: [String]?
     private let logger: Logger
+    /// The watched files as they were when the reloader was made (next to the load of the rules
+    /// in force): a change made before the watcher's first look still counts as one.
+    private let baseline: [String: String]
 
     /// `watch`: the paths (files or folders) whose changes trigger a reload; nil: SIGHUP only.
     public init(engine: Engine<C>, load: @escaping Load, watch: [String]?, logger: Logger) {
@@ -29,6 +32,7 @@ public struct RuleReloader<C: Clock>: Service where C.Duration == Duration {
         self.load = load
         self.watch = watch
         self.logger = logger
+        baseline = watch.map(Self.fingerprint) ?? [:]
     }
 
     /// Loads and, if valid, installs the rules. True when the new set runs.
@@ -70,7 +74,7 @@ public struct RuleReloader<C: Clock>: Service where C.Duration == Duration {
             }
             if let watch {
                 tasks.addTask {
-                    var settler = ChangeSettler(loaded: Self.fingerprint(watch))
+                    var settler = ChangeSettler(loaded: baseline)
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
                         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.settleInterval) }
                         if settler.observe(Self.fingerprint(watch)) { requester.yield("file change") }

@@ -41,6 +41,16 @@ struct APIOptions: ParsableArguments {
             }
         }
         try printJSON(value)
+        // A per-item answer (participants, decisions) with an item that did not succeed is a
+        // failure of the command, though the call itself was answered.
+        if let items = (value as? JSONValue)?.array {
+            let refused = items.filter { item in item["status"]?.int.map { !(200..<300).contains($0) } ?? false }
+            if !refused.isEmpty {
+                throw fail("\(refused.count) of \(items.count) item\(items.count == 1 ? "" : "s") not done: " + refused.map { item in
+                    "\(item["jid"]?.string ?? "?") \(item["status"]?.int.map(String.init) ?? "?")" + (item["error"]?.string.map { " \($0)" } ?? "")
+                }.joined(separator: ", "))
+            }
+        }
     }
 }
 

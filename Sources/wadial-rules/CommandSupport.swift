@@ -20,6 +20,8 @@ enum Exit {
 /// Lines on standard error, each escaped for a terminal (an API's message, a flag's value: text
 /// from outside never moves the cursor or forges a line).
 func printError(_ text: String) {
+    // What was printed before comes first, as it was written.
+    fflush(nil)  // every output stream
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { TextEscaping.visible(String($0)) }
     StandardStreams.err(lines.joined(separator: "\n") + "\n")
 }

@@ -48,6 +48,10 @@ struct SandboxCommandTests {
 
         let approve = try CommandLineTests.run(["api", "requests", "approve", "120363000000000001@g.us", "15551234567@s.whatsapp.net"], environment: environment)
         #expect(approve.status == 0)
+        // Again: the answer says "no pending request" for it, and the command exits 1 saying so.
+        let again = try CommandLineTests.run(["api", "requests", "approve", "120363000000000001@g.us", "15551234567@s.whatsapp.net"], environment: environment)
+        #expect(again.status == 1)
+        #expect(again.output.hasSuffix("error: 1 of 1 item not done: 15551234567@s.whatsapp.net 404 no pending request\n"), "\(again.output)")
         let group = try CommandLineTests.run(["api", "groups", "get", "120363000000000001@g.us"], environment: environment)
         let metadata = try #require(try JSONSerialization.jsonObject(with: Data(group.output.utf8)) as? [String: Any])
         #expect(metadata["size"] as? Int == 11)

@@ -90,7 +90,7 @@ struct ReloadTests {
             try half.write(to: file, atomically: false, encoding: .utf8)
             try await Task.sleep(for: .milliseconds(400))
             try finished.write(to: file, atomically: false, encoding: .utf8)
-            let limit = ContinuousClock.now.advanced(by: .seconds(8))
+            let limit = ContinuousClock.now.advanced(by: .seconds(20))
             while ContinuousClock.now < limit {
                 let ids = await engine.rules.rules.map(\.id)
                 if seen.last != ids { seen.append(ids) }

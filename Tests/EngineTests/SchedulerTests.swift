@@ -38,6 +38,13 @@ struct SchedulerTests {
         try? await Task.sleep(for: .milliseconds(50))
     }
 
+    /// Waits (at most 30 s of real time) until the engine sleeps on `clock`: an advance made
+    /// before its sleep would be missed by it.
+    static func sleeping(_ clock: TestClock<Duration>) async {
+        // `checkSuspension` throws while something sleeps on the clock.
+        _ = await eventually { (try? await clock.checkSuspension()) == nil }
+    }
+
     @Test func sleepsUntilTheEarlierOfPollAndScheduleTime() async throws {
         let clock = TestClock()
         let origin = clock.now
@@ -54,7 +61,7 @@ struct SchedulerTests {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             #expect(await Self.eventually { await ticks() == 1 })  // at start; the schedule starts counting
-            await Self.settle()
+            await Self.sleeping(clock)
             await clock.advance(by: .seconds(29))
             await Self.settle()
             #expect(await ticks() == 1)
@@ -97,7 +104,7 @@ struct SchedulerTests {
             #expect(await ticks() == 2)  // both sessions, then the hook
             // The hook runs before the engine goes to sleep: let it get there, or the advance
             // could come before its sleep and the sleep would wait for the next one.
-            await Self.settle()
+            await Self.sleeping(clock)
             await clock.advance(by: .seconds(30))
             #expect(await Self.eventually { rounds.value == 2 })
             #expect(await ticks() == 4)
