@@ -138,11 +138,21 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // A group whose open decision could not be settled (its reads failed) decides nothing
             // this tick: that decision may have been applied.
             var unsettled: Set<String> = []
-            if !options.dryRun, let open = try? await store.openIntents(), open.contains(where: { $0.intent.session == session }) {
-                await reconcile()
-                let still = (try? await store.openIntents()) ?? open
-                unsettled = Set(still.filter { $0.intent.session == session && { if case .decide = $0.intent.operation { true } else { false } }($0) }
-                    .compactMap(\.intent.group))
+            var journalUnreadable = false
+            if !options.dryRun {
+                do {
+                    let open = try await store.openIntents()
+                    if open.contains(where: { $0.intent.session == session }) {
+                        await reconcile()
+                        let still = try await store.openIntents()
+                        unsettled = Set(still.filter { $0.intent.session == session && { if case .decide = $0.intent.operation { true } else { false } }($0) }
+                            .compactMap(\.intent.group))
+                    }
+                } catch {
+                    // Without the journal no decision can be known to be settled: none is made.
+                    logger.error("could not read the journal; no join request is decided this tick", metadata: ["session": "\(session)", "error": "\(error)"])
+                    journalUnreadable = true
+                }
             }
             // The group list is the connection check of a session that is up: the status is read
             // only while the session is known to be down, and when the tick's reads fail.
@@ -157,7 +167,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 if let skipped = try? await skipIfDisconnected(session) { return skipped }
                 throw error
             }
-            for index in snapshot.groups.indices where unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
+            for index in snapshot.groups.indices where journalUnreadable || unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
                 snapshot.groups[index].requests = nil
             }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
@@ -177,7 +187,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 _ = await healthState.stateLost("the state store cannot be written: \(failure)")
                 return TickReport(skipped: "the state store cannot be written: \(failure)", plan: plan, execution: execution)
             }
-            let resumed = await executor.resume(session: session, rules: rules, groups: snapshot.groups.map(\.group), now: now)
+            let resumed = await executor.resume(session: session, rules: rules, groups: snapshot.groups.map(\.group), skipping: execution.handOffs, now: now)
             if let open = try? await store.openIntents() {
                 Gauge(label: "wadial_journal_open_intents").record(open.count)
             }

@@ -7,4 +7,6 @@ public struct ExecutionReport: Sendable {
     public var failures = 0
     /// Why the tick's state could not be written (nothing was sent then).
     public var stateFailure: String?
+    /// The hand-offs this execution delivered (or tried): not resumed again in the same tick.
+    public var handOffs: Set<String> = []
 }

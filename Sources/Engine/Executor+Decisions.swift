@@ -51,6 +51,8 @@ extension Executor {
         } catch {
             outcome = .failed
             failed = Set(targets.map(\.rule))
+            report.failures += 1
+            logger.warning("decision failed", metadata: ["group": "\(group.jid)", "action": "\(name)", "error": "\(error)"])
         }
         var acted: [ActedRequest] = []
         var counts: [AuditOutcome: Int] = [:]

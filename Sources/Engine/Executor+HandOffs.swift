@@ -39,7 +39,13 @@ extension Executor {
                 record(action, targets: [], outcome: .done, detail: detail, now: now(), report: &report)
                 handOff.nextStep += 1
                 handOff.lastError = nil
-                if handOff.nextStep < steps.count { try? await store.saveHandOff(handOff) }
+                if handOff.nextStep < steps.count {
+                    do {
+                        try await store.saveHandOff(handOff)
+                    } catch {
+                        logger.error("could not save a rule's progress; a step may run again", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
+                    }
+                }
             } catch {
                 report.failures += 1
                 handOff.attempts += 1
@@ -68,30 +74,35 @@ extension Executor {
                 return false
             }
         }
-        try? await store.removeHandOff(id: handOff.id)
+        do {
+            try await store.removeHandOff(id: handOff.id)
+        } catch {
+            logger.error("could not drop a rule's finished steps; they may run again", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
+        }
         return true
     }
 
     /// Resumes the session's hand-offs that are due: left by a failure, a stop or a crash. The
     /// rule must still have the steps it fired with; otherwise the hand-off ends, reported.
-    public func resume(session: String, rules: RuleSet, groups: [Group], now: @Sendable () -> Date) async -> ExecutionReport {
+    public func resume(session: String, rules: RuleSet, groups: [Group], skipping handled: Set<String> = [], now: @Sendable () -> Date) async -> ExecutionReport {
         var report = ExecutionReport()
         guard !dryRun else { return report }
         let due: [HandOff]
         do {
-            due = try await store.handOffs(session: session).filter { $0.nextAttempt <= now() }
+            due = try await store.handOffs(session: session).filter { $0.nextAttempt <= now() && !handled.contains($0.id) }
         } catch {
             logger.error("could not read the kept steps", metadata: ["session": "\(session)", "error": "\(error)"])
             return report
         }
         for handOff in due {
             guard !Task.isShuttingDownGracefully else { break }
-            guard let rule = rules.rule(id: handOff.rule), Self.fingerprint(rule.actions) == handOff.stepsFingerprint,
-                  let jid = GroupJID(handOff.group)
+            // Only a rule that still runs, in enforce mode, with the same steps, may write.
+            guard let rule = rules.rule(id: handOff.rule), rule.enabled, rule.mode == .enforce,
+                  Self.fingerprint(rule.actions) == handOff.stepsFingerprint, let jid = GroupJID(handOff.group)
             else {
                 logger.error("kept steps of a rule that changed or went away are dropped", metadata: ["rule": "\(handOff.rule)", "group": "\(handOff.group)"])
                 report.entries.append(AuditEntry(at: now(), rule: handOff.rule, group: handOff.group, action: "steps", targets: [], mode: .enforce,
-                                                 outcome: .failed, detail: "the rule changed before its steps were delivered"))
+                                                 outcome: .failed, detail: "the rule changed, was disabled or put in audit mode before its steps were delivered"))
                 try? await store.removeHandOff(id: handOff.id)
                 continue
             }
@@ -99,7 +110,16 @@ extension Executor {
             // A threshold's action is retried only while the count is still past the threshold:
             // turning announcement on for a group that has since emptied would be wrong.
             if case .memberCount(let trigger) = rule.trigger {
-                guard let size = listed?.size else { continue }   // not known this tick: later
+                guard let size = listed?.size else {
+                    // Not known this tick: later, but not past the deadline.
+                    if now() >= handOff.deliverBy {
+                        logger.error("a threshold's kept steps were not delivered in time; they are given up", metadata: ["rule": "\(rule.id)", "group": "\(jid)"])
+                        report.entries.append(AuditEntry(at: now(), rule: rule.id, group: handOff.group, action: "steps", targets: [], mode: .enforce,
+                                                         outcome: .failed, detail: "given up: the member count was not known before deliver_within"))
+                        try? await store.removeHandOff(id: handOff.id)
+                    }
+                    continue
+                }
                 let holds = switch trigger.threshold {
                 case .above(let value): size > value
                 case .below(let value): size < value

@@ -122,13 +122,23 @@ extension Executor {
         report.writes += 1
         do {
             try await call()
-            try await store.closeIntent(id, outcome: AuditOutcome.done.rawValue, at: now())
-            Counter(label: "wadial_actions_total", dimensions: [("action", action.name), ("outcome", "done")]).increment()
         } catch {
             let outcome: AuditOutcome = (error as? WadialError)?.kind == .outcomeUnknown ? .unknown : .failed
-            try? await store.closeIntent(id, outcome: outcome.rawValue, at: now())
+            do {
+                try await store.closeIntent(id, outcome: outcome.rawValue, at: now())
+            } catch let closing {
+                logger.error("could not close a journal intent", metadata: ["intent": "\(id)", "error": "\(closing)"])
+            }
             Counter(label: "wadial_actions_total", dimensions: [("action", action.name), ("outcome", outcome.rawValue)]).increment()
             throw error
         }
+        // Done: a failure to close the intent is logged, and does not make the write a failure
+        // (it would be retried, and a revoke done twice).
+        do {
+            try await store.closeIntent(id, outcome: AuditOutcome.done.rawValue, at: now())
+        } catch {
+            logger.error("could not close a journal intent of a write that was done", metadata: ["intent": "\(id)", "error": "\(error)"])
+        }
+        Counter(label: "wadial_actions_total", dimensions: [("action", action.name), ("outcome", "done")]).increment()
     }
 }

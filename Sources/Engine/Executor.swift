@@ -74,17 +74,25 @@ public struct Executor: Sendable {
     func writes(_ action: PlannedAction) -> Bool { action.mode == .enforce && !dryRun }
 
     /// One hand-off per rule firing that writes and has steps besides its decision, keyed by rule.
+    /// One hand-off per rule firing that writes and has steps besides a decision, keyed by rule.
+    /// A rule that also decides gets its hand-off only once its decision is done (`executeGroup`):
+    /// its other steps must never run for a decision that did not happen.
     private func makeHandOffs(_ actions: [PlannedAction], session: String, now: Date) -> [String: HandOff] {
         var result: [String: HandOff] = [:]
-        for action in actions where !action.isPolicy && action.decision == nil && writes(action) && result[action.source] == nil {
-            let steps = actions.filter { $0.source == action.source && !$0.isPolicy }.sorted { $0.index < $1.index }
-            result[action.source] = HandOff(
-                id: UUID().uuidString.lowercased(), session: session, group: action.group.jid.rawValue, rule: action.source,
-                nextStep: action.index, stepsFingerprint: Self.fingerprint(steps.compactMap { if case .rule(let step) = $0.step { step } else { nil } }),
-                values: templateValues(action, invite: nil, now: now), created: now,
-                deliverBy: now.addingTimeInterval(Double(action.deliverWithin.components.seconds)), nextAttempt: now)
+        let deciding = Set(actions.filter { $0.decision != nil }.map(\.source))
+        for action in actions where !action.isPolicy && action.decision == nil && writes(action) && result[action.source] == nil && !deciding.contains(action.source) {
+            result[action.source] = makeHandOff(action, among: actions, session: session, now: now)
         }
         return result
+    }
+
+    func makeHandOff(_ first: PlannedAction, among actions: [PlannedAction], session: String, now: Date) -> HandOff {
+        let steps = actions.filter { $0.source == first.source && !$0.isPolicy }.sorted { $0.index < $1.index }
+        return HandOff(
+            id: UUID().uuidString.lowercased(), session: session, group: first.group.jid.rawValue, rule: first.source,
+            nextStep: first.index, stepsFingerprint: Self.fingerprint(steps.compactMap { if case .rule(let step) = $0.step { step } else { nil } }),
+            values: templateValues(first, invite: nil, now: now), created: now,
+            deliverBy: now.addingTimeInterval(Double(first.deliverWithin.components.seconds)), nextAttempt: now)
     }
 
     /// A rule's steps as text: a hand-off resumes only while the rule still has these steps.
@@ -117,25 +125,43 @@ public struct Executor: Sendable {
                 }
                 continue
             }
+            // A rule that decided (done): its other steps get their hand-off now.
+            var handOff = handOffs[action.source]
+            if handOff == nil, writes(action), !action.isPolicy, !delivered.contains(action.source), !failedRules.contains(action.source),
+               actions.contains(where: { $0.source == action.source && $0.decision != nil }) {
+                let fresh = makeHandOff(action, among: actions, session: session, now: now())
+                do {
+                    try await store.saveHandOff(fresh)
+                    handOff = fresh
+                } catch {
+                    logger.error("could not keep a rule's steps after its decision; they are not sent", metadata: ["rule": "\(action.source)", "error": "\(error)"])
+                    failedRules.insert(action.source)
+                }
+            }
             // A rule that writes: its steps run through its hand-off, once, in order.
-            if let handOff = handOffs[action.source] {
+            if let handOff {
                 guard !delivered.contains(action.source) else { continue }
                 delivered.insert(action.source)
                 if failedRules.contains(action.source) {
-                    // Its decision failed: the requests stay pending and the rule fires again.
-                    try? await store.removeHandOff(id: handOff.id)
+                    do {
+                        try await store.removeHandOff(id: handOff.id)
+                    } catch {
+                        logger.error("could not drop the steps of a rule that failed", metadata: ["rule": "\(action.source)", "error": "\(error)"])
+                    }
                     record(action, targets: [], outcome: .skipped, detail: "an earlier step of this rule failed", now: now(), report: &report)
                     continue
                 }
                 let steps = actions.filter { $0.source == action.source }.compactMap { if case .rule(let step) = $0.step { step } else { nil } }
                 _ = await deliver(handOff, steps: steps, group: group, requests: action.requests, now: now, report: &report)
+                report.handOffs.insert(handOff.id)
                 continue
             }
             guard !failedRules.contains(action.source) else {
                 record(action, targets: [], outcome: .skipped, detail: "an earlier step of this rule failed", now: now(), report: &report)
                 continue
             }
-            guard !Task.isShuttingDownGracefully else { return }
+            // A stop: what was done is still recorded below.
+            guard !Task.isShuttingDownGracefully else { break }
             let values = templateValues(action, invite: invites[action.source], now: now())
             do {
                 let detail = try await perform(action, values: values, session: session, now: now, invites: &invites, report: &report)

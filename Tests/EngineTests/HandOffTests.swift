@@ -183,6 +183,48 @@ struct HandOffTests {
         #expect(try await store.handOffs(session: "s").isEmpty)
         #expect(try await store.audit(since: nil, rule: "full", group: nil).last?.detail == "the member count (5) no longer holds the threshold")
     }
+
+    /// A rule that decides and then posts: the post follows a decision that was done, never one
+    /// that failed (its requests stay pending, and it fires again).
+    @Test func stepsAfterADecisionRunOnlyOnceTheDecisionIsDone() async throws {
+        let clock = ManualWallClock(t0)
+        let requester = UserJID("15551234567@s.whatsapp.net")!
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", requests: [.init(jid: requester, requestedAt: t0)])], clock: { clock.now })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
+            version: 1
+            rules:
+              - { id: vet, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests, { webhook: { url: "https://hooks.example/x" } }] }
+            """)])
+        let store = MemoryStateStore()
+        let webhooks = FlakyWebhooks(failures: 0)
+        let engine = engine(rules, FailFirstDecision(inner: SandboxClient(world: world)), store, webhooks, clock: clock)
+        _ = await engine.tick(session: "s", at: clock.now)       // the decision is refused: no post
+        #expect(await webhooks.posts.isEmpty)
+        #expect(try await store.handOffs(session: "s").isEmpty)
+        clock.set(t0.addingTimeInterval(60))
+        _ = await engine.tick(session: "s", at: clock.now)       // approved, then posted once
+        #expect(await webhooks.posts.count == 1)
+        #expect(await world.group(g1)?.members.contains { $0.jid == requester } == true)
+        clock.set(t0.addingTimeInterval(120))
+        _ = await engine.tick(session: "s", at: clock.now)
+        #expect(await webhooks.posts.count == 1)
+    }
+
+    /// Kept steps of a rule put in audit mode (or disabled) by a reload are dropped, not written.
+    @Test func keptStepsOfARuleNowInAuditModeAreDropped() async throws {
+        let clock = ManualWallClock(t0)
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support")], clock: { clock.now })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rotation)])
+        let store = MemoryStateStore()
+        let webhooks = FlakyWebhooks(failures: 1)
+        let engine = engine(rules, SandboxClient(world: world), store, webhooks, clock: clock)
+        await firstRotation(engine, clock: clock)
+        await engine.replaceRules(try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rotation.replacingOccurrences(of: "groups: \"*\"", with: "groups: \"*\"\n    mode: audit"))]))
+        clock.set(t0.addingTimeInterval(3_700))
+        _ = await engine.tick(session: "s", at: clock.now)
+        #expect(await webhooks.posts.count == 1)
+        #expect(try await store.handOffs(session: "s").isEmpty)
+    }
 }
 
 /// Triggers the graceful shutdown of a service group right after a successful revoke.
@@ -222,4 +264,18 @@ struct OneTick: Service {
     let engine: Engine<ContinuousClock>
     let at: Date
     func run() async throws { _ = await engine.tick(session: "s", at: at) }
+}
+
+/// The API refusing the first decision with HTTP 500.
+final class FailFirstDecision: WadialTransport, @unchecked Sendable {
+    let inner: SandboxClient
+    private let lock = NSLock()
+    private var failed = false
+    init(inner: SandboxClient) { self.inner = inner }
+    func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
+        if request.operation == .decideRequests, lock.withLock({ let first = !failed; failed = true; return first }) {
+            throw WadialError.status(500, code: "INTERNAL", message: "try again")
+        }
+        return try await inner.send(request, session: session)
+    }
 }
