@@ -152,7 +152,7 @@ struct HandOffTests {
               - { id: full, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
             """)])
         let store = MemoryStateStore()
-        let engine = engine(rules, FailFirstSetting(inner: SandboxClient(world: world)), store, FlakyWebhooks(failures: 0), clock: clock)
+        let engine = engine(rules, FailFirst(.updateSetting, inner: SandboxClient(world: world)), store, FlakyWebhooks(failures: 0), clock: clock)
         _ = await engine.tick(session: "s", at: clock.now)                      // baseline
         await world.apply(.memberDelta(g1, 20))
         clock.set(t0.addingTimeInterval(60))
@@ -197,7 +197,7 @@ struct HandOffTests {
             """)])
         let store = MemoryStateStore()
         let webhooks = FlakyWebhooks(failures: 0)
-        let engine = engine(rules, FailFirstDecision(inner: SandboxClient(world: world)), store, webhooks, clock: clock)
+        let engine = engine(rules, FailFirst(.decideRequests, inner: SandboxClient(world: world)), store, webhooks, clock: clock)
         _ = await engine.tick(session: "s", at: clock.now)       // the decision is refused: no post
         #expect(await webhooks.posts.isEmpty)
         #expect(try await store.handOffs(session: "s").isEmpty)
@@ -245,14 +245,18 @@ final class StopAfterRevoke: WadialTransport, @unchecked Sendable {
     }
 }
 
-/// The API refusing the first settings write with HTTP 500.
-final class FailFirstSetting: WadialTransport, @unchecked Sendable {
+/// The API refusing the first call of one operation with HTTP 500.
+final class FailFirst: WadialTransport, @unchecked Sendable {
     let inner: SandboxClient
+    let operation: WadialOperation
     private let lock = NSLock()
     private var failed = false
-    init(inner: SandboxClient) { self.inner = inner }
+    init(_ operation: WadialOperation, inner: SandboxClient) {
+        self.operation = operation
+        self.inner = inner
+    }
     func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
-        if request.operation == .updateSetting, lock.withLock({ let first = !failed; failed = true; return first }) {
+        if request.operation == operation, lock.withLock({ let first = !failed; failed = true; return first }) {
             throw WadialError.status(500, code: "INTERNAL", message: "try again")
         }
         return try await inner.send(request, session: session)
@@ -264,18 +268,4 @@ struct OneTick: Service {
     let engine: Engine<ContinuousClock>
     let at: Date
     func run() async throws { _ = await engine.tick(session: "s", at: at) }
-}
-
-/// The API refusing the first decision with HTTP 500.
-final class FailFirstDecision: WadialTransport, @unchecked Sendable {
-    let inner: SandboxClient
-    private let lock = NSLock()
-    private var failed = false
-    init(inner: SandboxClient) { self.inner = inner }
-    func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
-        if request.operation == .decideRequests, lock.withLock({ let first = !failed; failed = true; return first }) {
-            throw WadialError.status(500, code: "INTERNAL", message: "try again")
-        }
-        return try await inner.send(request, session: session)
-    }
 }
