@@ -145,8 +145,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                     if open.contains(where: { $0.intent.session == session }) {
                         await reconcile()
                         let still = try await store.openIntents()
-                        unsettled = Set(still.filter { $0.intent.session == session && { if case .decide = $0.intent.operation { true } else { false } }($0) }
-                            .compactMap(\.intent.group))
+                        unsettled = Set(still.filter { $0.intent.session == session && $0.intent.operation.isDecision }.compactMap(\.intent.group))
                     }
                 } catch {
                     // Without the journal no decision can be known to be settled: none is made.

@@ -35,24 +35,17 @@ extension Executor {
             for item in answer.array ?? [] {
                 itemized = true
                 guard let jid = item["jid"]?.string, let status = item["status"]?.int else {
-                    let skipped = SkippedEntry(list: "decision statuses", group: group.jid, entry: item, reason: "no jid and status")
-                    logger.warning("skipped an entry of an API list", metadata: [
-                        "list": "\(skipped.list)", "group": "\(group.jid)", "entry": "\(skipped.entry)", "reason": "\(skipped.reason)",
-                    ])
+                    SkippedEntry(list: "decision statuses", group: group.jid, entry: item, reason: "no jid and status").log(to: logger)
                     continue
                 }
                 statuses[jid] = status
             }
-        } catch let error as WadialError {
-            outcome = error.kind == .outcomeUnknown ? .unknown : .failed
-            failed = Set(targets.map(\.rule))
-            report.failures += 1
-            logger.warning("decision failed", metadata: ["group": "\(group.jid)", "action": "\(name)", "error": "\(error.shortDescription)"])
         } catch {
-            outcome = .failed
+            let apiError = error as? WadialError
+            outcome = apiError?.kind == .outcomeUnknown ? .unknown : .failed
             failed = Set(targets.map(\.rule))
             report.failures += 1
-            logger.warning("decision failed", metadata: ["group": "\(group.jid)", "action": "\(name)", "error": "\(error)"])
+            logger.warning("decision failed", metadata: ["group": "\(group.jid)", "action": "\(name)", "error": "\(apiError?.shortDescription ?? "\(error)")"])
         }
         var acted: [ActedRequest] = []
         var counts: [AuditOutcome: Int] = [:]

@@ -11,8 +11,7 @@ extension Executor {
     /// done is never done again, what is not is kept. A failed step is retried on a later tick
     /// (30 s doubling, at most an hour) until the rule's `deliver_within` has passed; then it is
     /// reported as failed at error level and in the audit trail. Returns whether every step is done.
-    func deliver(_ start: HandOff, steps: [Action], group: Group, requests: [MembershipRequest] = [], now: @Sendable () -> Date,
-                 report: inout ExecutionReport) async -> Bool {
+    func deliver(_ start: HandOff, steps: [Action], group: Group, now: @Sendable () -> Date, report: inout ExecutionReport) async -> Bool {
         var handOff = start
         var invites: [String: InviteCode] = [:]
         while handOff.nextStep < steps.count {
@@ -24,11 +23,11 @@ extension Executor {
             }
             // A stop between steps keeps the rest for the next start.
             guard !Task.isShuttingDownGracefully else {
-                try? await store.saveHandOff(handOff)
+                await keep(handOff)
                 return false
             }
             let action = PlannedAction(source: handOff.rule, isPolicy: false, mode: .enforce, order: 0, index: index, group: group,
-                                       step: .rule(step), requests: requests, reason: "")
+                                       step: .rule(step), requests: [], reason: "")
             do {
                 let detail = try await perform(action, values: handOff.values, session: handOff.session, now: now, invites: &invites, report: &report,
                                                handOff: "\(handOff.id)#\(index)", idempotencyKey: "\(handOff.id)-\(index)")
@@ -39,13 +38,7 @@ extension Executor {
                 record(action, targets: [], outcome: .done, detail: detail, now: now(), report: &report)
                 handOff.nextStep += 1
                 handOff.lastError = nil
-                if handOff.nextStep < steps.count {
-                    do {
-                        try await store.saveHandOff(handOff)
-                    } catch {
-                        logger.error("could not save a rule's progress; a step may run again", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
-                    }
-                }
+                if handOff.nextStep < steps.count { await keep(handOff) }
             } catch {
                 report.failures += 1
                 handOff.attempts += 1
@@ -57,7 +50,7 @@ extension Executor {
                         "error": "\(error)",
                     ])
                     record(action, targets: [], outcome: .failed, detail: "given up after \(handOff.attempts) attempts: \(error)", now: now(), report: &report)
-                    try? await store.removeHandOff(id: handOff.id)
+                    await drop(handOff)
                 } else {
                     handOff.nextAttempt = now().addingTimeInterval(HandOff.backoff(afterAttempts: handOff.attempts))
                     logger.warning("a rule's step failed; it is kept and retried", metadata: [
@@ -65,21 +58,44 @@ extension Executor {
                         "retry_at": "\(ISO8601DateFormatter().string(from: handOff.nextAttempt))", "error": "\(error)",
                     ])
                     record(action, targets: [], outcome: .failed, detail: "attempt \(handOff.attempts), retried: \(error)", now: now(), report: &report)
-                    do {
-                        try await store.saveHandOff(handOff)
-                    } catch {
-                        logger.error("could not keep a failed step for retry", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
-                    }
+                    await keep(handOff)
                 }
                 return false
             }
         }
+        await drop(handOff)
+        return true
+    }
+
+    /// Saves a hand-off's progress; a failure is logged (its steps may then run again).
+    func keep(_ handOff: HandOff) async {
+        do {
+            try await store.saveHandOff(handOff)
+        } catch {
+            logger.error("could not save a rule's kept steps; a step may run again", metadata: ["rule": "\(handOff.rule)", "group": "\(handOff.group)", "error": "\(error)"])
+        }
+    }
+
+    /// Removes a hand-off that is done or given up; a failure is logged (its steps may run again).
+    func drop(_ handOff: HandOff) async {
         do {
             try await store.removeHandOff(id: handOff.id)
         } catch {
-            logger.error("could not drop a rule's finished steps; they may run again", metadata: ["rule": "\(handOff.rule)", "error": "\(error)"])
+            logger.error("could not drop a rule's finished steps; they may run again", metadata: ["rule": "\(handOff.rule)", "group": "\(handOff.group)", "error": "\(error)"])
         }
-        return true
+    }
+
+    /// Ends a kept hand-off without running it: logged, in the audit trail, removed.
+    private func end(_ handOff: HandOff, _ outcome: AuditOutcome, _ detail: String, now: Date, report: inout ExecutionReport) async {
+        let metadata: Logger.Metadata = ["rule": "\(handOff.rule)", "group": "\(handOff.group)", "detail": "\(detail)"]
+        if outcome == .failed {
+            logger.error("a rule's kept steps are given up", metadata: metadata)
+        } else {
+            logger.notice("a rule's kept steps are dropped", metadata: metadata)
+        }
+        report.entries.append(AuditEntry(at: now, rule: handOff.rule, group: handOff.group, action: "steps", targets: [], mode: .enforce,
+                                         outcome: outcome, detail: detail))
+        await drop(handOff)
     }
 
     /// Resumes the session's hand-offs that are due: left by a failure, a stop or a crash. The
@@ -100,10 +116,7 @@ extension Executor {
             guard let rule = rules.rule(id: handOff.rule), rule.enabled, rule.mode == .enforce,
                   Self.fingerprint(rule.actions) == handOff.stepsFingerprint, let jid = GroupJID(handOff.group)
             else {
-                logger.error("kept steps of a rule that changed or went away are dropped", metadata: ["rule": "\(handOff.rule)", "group": "\(handOff.group)"])
-                report.entries.append(AuditEntry(at: now(), rule: handOff.rule, group: handOff.group, action: "steps", targets: [], mode: .enforce,
-                                                 outcome: .failed, detail: "the rule changed, was disabled or put in audit mode before its steps were delivered"))
-                try? await store.removeHandOff(id: handOff.id)
+                await end(handOff, .failed, "the rule changed, was disabled or put in audit mode before its steps were delivered", now: now(), report: &report)
                 continue
             }
             let listed = groups.first { $0.jid == jid }
@@ -113,22 +126,12 @@ extension Executor {
                 guard let size = listed?.size else {
                     // Not known this tick: later, but not past the deadline.
                     if now() >= handOff.deliverBy {
-                        logger.error("a threshold's kept steps were not delivered in time; they are given up", metadata: ["rule": "\(rule.id)", "group": "\(jid)"])
-                        report.entries.append(AuditEntry(at: now(), rule: rule.id, group: handOff.group, action: "steps", targets: [], mode: .enforce,
-                                                         outcome: .failed, detail: "given up: the member count was not known before deliver_within"))
-                        try? await store.removeHandOff(id: handOff.id)
+                        await end(handOff, .failed, "given up: the member count was not known before deliver_within", now: now(), report: &report)
                     }
                     continue
                 }
-                let holds = switch trigger.threshold {
-                case .above(let value): size > value
-                case .below(let value): size < value
-                }
-                guard holds else {
-                    logger.notice("a threshold's kept steps are dropped: the count is back", metadata: ["rule": "\(rule.id)", "group": "\(jid)", "count": "\(size)"])
-                    report.entries.append(AuditEntry(at: now(), rule: rule.id, group: handOff.group, action: "steps", targets: [], mode: .enforce,
-                                                     outcome: .skipped, detail: "the member count (\(size)) no longer holds the threshold"))
-                    try? await store.removeHandOff(id: handOff.id)
+                guard trigger.isCrossed(by: size) else {
+                    await end(handOff, .skipped, "the member count (\(size)) no longer holds the threshold", now: now(), report: &report)
                     continue
                 }
             }

@@ -139,20 +139,12 @@ public struct Executor: Sendable {
                 }
             }
             // A rule that writes: its steps run through its hand-off, once, in order.
+            // (A deciding rule's hand-off exists only once its decision is done, above.)
             if let handOff {
                 guard !delivered.contains(action.source) else { continue }
                 delivered.insert(action.source)
-                if failedRules.contains(action.source) {
-                    do {
-                        try await store.removeHandOff(id: handOff.id)
-                    } catch {
-                        logger.error("could not drop the steps of a rule that failed", metadata: ["rule": "\(action.source)", "error": "\(error)"])
-                    }
-                    record(action, targets: [], outcome: .skipped, detail: "an earlier step of this rule failed", now: now(), report: &report)
-                    continue
-                }
                 let steps = actions.filter { $0.source == action.source }.compactMap { if case .rule(let step) = $0.step { step } else { nil } }
-                _ = await deliver(handOff, steps: steps, group: group, requests: action.requests, now: now, report: &report)
+                _ = await deliver(handOff, steps: steps, group: group, now: now, report: &report)
                 report.handOffs.insert(handOff.id)
                 continue
             }

@@ -34,16 +34,8 @@ public enum ThresholdPhase: Sendable, Hashable {
 
     /// The next phase for `count` at `now`, and whether the rule fires.
     public static func step(_ phase: ThresholdPhase?, trigger: MemberCountTrigger, count: Int, now: Date) -> (ThresholdPhase, fires: Bool) {
-        let crossed: Bool
-        let rearmed: Bool
-        switch trigger.threshold {
-        case .above(let threshold):
-            crossed = count > threshold
-            rearmed = count <= trigger.rearm
-        case .below(let threshold):
-            crossed = count < threshold
-            rearmed = count >= trigger.rearm
-        }
+        let crossed = trigger.isCrossed(by: count)
+        let rearmed = trigger.isRearmed(by: count)
         guard let phase else { return (crossed ? .fired : .armed, false) }
         switch phase {
         case .armed:

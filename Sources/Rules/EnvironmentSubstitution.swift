@@ -1,4 +1,5 @@
 import Foundation
+import WadialModels
 import YAML
 
 /// `${NAME}` and `${NAME:-default}` in scalar values, replaced from the environment before
@@ -14,17 +15,13 @@ struct EnvironmentSubstitution {
     let secrets: Set<String>
 
     /// Variables that hold or point at the key.
-    static let secretNames: Set<String> = ["WADIAL_API_KEY", "WADIAL_API_KEY_FILE"]
+    static let secretNames: Set<String> = [APIKeySource.variable, APIKeySource.fileVariable]
 
     init(environment: [String: String]) {
         self.environment = environment
         var secrets = Set<String>()
-        if let key = environment["WADIAL_API_KEY"], !key.isEmpty { secrets.insert(key) }
-        if let path = environment["WADIAL_API_KEY_FILE"], !path.isEmpty,
-           case .success(let text) = SourceFile.read(path, maximumBytes: 64 << 10) {
-            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !key.isEmpty { secrets.insert(key) }
-        }
+        if let key = APIKeySource.fromVariable(environment) { secrets.insert(key) }
+        if let path = APIKeySource.filePath(environment), let key = APIKeySource.readFile(path), !key.isEmpty { secrets.insert(key) }
         self.secrets = secrets
     }
 

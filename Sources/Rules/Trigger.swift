@@ -40,6 +40,22 @@ public struct MemberCountTrigger: Sendable, Hashable {
     /// at or below it for `above`, at or above it for `below`. Defaults to the threshold.
     public var rearm: Int
 
+    /// Whether `count` is past the threshold.
+    public func isCrossed(by count: Int) -> Bool {
+        switch threshold {
+        case .above(let value): count > value
+        case .below(let value): count < value
+        }
+    }
+
+    /// Whether `count` is back at `rearm` (at or below it for `above`, at or above for `below`).
+    public func isRearmed(by count: Int) -> Bool {
+        switch threshold {
+        case .above: count <= rearm
+        case .below: count >= rearm
+        }
+    }
+
     public init(threshold: Threshold, holdFor: Duration? = nil, rearm: Int? = nil) {
         self.threshold = threshold
         self.holdFor = holdFor

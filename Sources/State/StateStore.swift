@@ -181,6 +181,11 @@ public enum JournalOperation: Sendable, Hashable, CustomStringConvertible {
     public init(stored text: String) {
         self = Self.known.first { $0.description == text } ?? .unrecognized(text)
     }
+
+    /// An approval, rejection or cancellation of join requests.
+    public var isDecision: Bool {
+        if case .decide = self { true } else { false }
+    }
 }
 
 /// Whether an audit row's action was for real, reported by an audit-mode rule, or a dry run.

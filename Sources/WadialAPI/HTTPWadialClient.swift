@@ -56,11 +56,7 @@ public final class HTTPWadialClient: WadialTransport {
 
     /// Logs each skipped entry of a list answer at warning level.
     public func reportSkipped(_ entries: [SkippedEntry]) {
-        for entry in entries {
-            logger.warning("skipped an entry of an API list", metadata: [
-                "list": "\(entry.list)", "group": "\(entry.group?.rawValue ?? "-")", "entry": "\(scrub(entry.entry))", "reason": "\(scrub(entry.reason))",
-            ])
-        }
+        for entry in entries { entry.log(to: logger, scrub: scrub) }
     }
 
     /// An answer's bytes without the API key: whatever the API echoes (an error message, a
@@ -180,7 +176,7 @@ public final class HTTPWadialClient: WadialTransport {
             Counter(label: "wadial_api_retries_total", dimensions: [("operation", operation.rawValue)]).increment()
             logger.debug("api call retried", metadata: [
                 "operation": "\(operation.rawValue)", "error": "\(failure.shortDescription)", "attempt": "\(attempt)",
-                "delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                "delay_ms": "\(delay.wholeMilliseconds)",
             ])
             // The pause ends early on graceful shutdown (and then no retry is made).
             do {
@@ -220,7 +216,7 @@ public final class HTTPWadialClient: WadialTransport {
     }
 
     static func describe(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.wholeMilliseconds
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 

@@ -51,12 +51,12 @@ public struct WadialConfiguration: Sendable {
 
     /// Reads the environment. The key file's content is trimmed of surrounding white space.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WadialConfiguration {
-        var key = environment["WADIAL_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        if key == nil, let path = environment["WADIAL_API_KEY_FILE"], !path.isEmpty {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw MissingKey(description: "WADIAL_API_KEY_FILE names \(path), which cannot be read")
+        var key = APIKeySource.fromVariable(environment)
+        if key == nil, let path = APIKeySource.filePath(environment) {
+            guard let read = APIKeySource.readFile(path) else {
+                throw MissingKey(description: "WADIAL_API_KEY_FILE names \(TextEscaping.visible(path)), which cannot be read")
             }
-            key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            key = read
         }
         guard let key, !key.isEmpty else {
             throw MissingKey(description: "no API key: set WADIAL_API_KEY, or WADIAL_API_KEY_FILE to a file holding it")

@@ -1,3 +1,4 @@
+public import Logging
 public import WadialModels
 
 /// One entry of a list in an API answer that was not read, and why; the rest of the list goes on.
@@ -18,6 +19,14 @@ public struct SkippedEntry: Sendable, Hashable, CustomStringConvertible {
         let text = String(decoding: entry.encoded(), as: UTF8.self)
         self.entry = TextEscaping.visible(TextEscaping.truncated(text, limit: 200))
         self.reason = reason
+    }
+
+    /// One warning line naming the list, the group, the entry and why; `scrub` cleans the texts
+    /// that came from the API.
+    public func log(to logger: Logger, scrub: (String) -> String = { $0 }) {
+        logger.warning("skipped an entry of an API list", metadata: [
+            "list": "\(list)", "group": "\(group?.rawValue ?? "-")", "entry": "\(scrub(entry))", "reason": "\(scrub(reason))",
+        ])
     }
 
     public var description: String {

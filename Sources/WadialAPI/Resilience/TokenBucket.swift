@@ -33,4 +33,10 @@ extension Duration {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
+
+    /// Whole milliseconds, saturating instead of overflowing, for logs and messages.
+    public var wholeMilliseconds: Int64 {
+        let (whole, overflow) = components.seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? (components.seconds < 0 ? .min : .max) : whole.addingReportingOverflow(components.attoseconds / 1_000_000_000_000_000).partialValue
+    }
 }
