@@ -105,7 +105,7 @@ extension Executor {
         let response: WebhookResponse
         var description: String {
             if (300..<400).contains(response.status) {
-                return "webhook answered HTTP \(response.status), a redirect to \(response.location.map { TextEscaping.visible(TextEscaping.truncated($0)) } ?? "nowhere"), which is not followed: write the final URL in the rule"
+                return "webhook answered HTTP \(response.status), a redirect to \(response.location.map { TextEscaping.quoted($0) } ?? "nowhere"), which is not followed: write the final URL in the rule"
             }
             return "webhook answered HTTP \(response.status)"
         }

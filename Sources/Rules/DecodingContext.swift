@@ -239,7 +239,7 @@ final class DecodingContext {
 }
 
 extension String {
-    var truncated: String { count <= 60 ? self : String(prefix(57)) + "..." }
+    var truncated: String { TextEscaping.truncated(String(self), limit: 60, ellipsis: "...") }
 }
 
 extension StringProtocol {

@@ -102,7 +102,7 @@ public final class HTTPWadialClient: WadialTransport {
         // `.` and `..` would climb out of /sessions/ once the URL is normalised.
         guard session != ".", session != ".." else { throw .invalidRequest("\"\(session)\" is not a session id") }
         if let problem = HTTPURLCheck.problem(configuration.baseURL) {
-            throw .invalidRequest("the base URL \(TextEscaping.visible(TextEscaping.truncated(configuration.baseURL))) \(problem)")
+            throw .invalidRequest("the base URL \(TextEscaping.quoted(configuration.baseURL)) \(problem)")
         }
         let url = configuration.baseURL + "/api/v1/sessions/" + ([session] + request.segments).map(Self.encode).joined(separator: "/")
         let operation = request.operation

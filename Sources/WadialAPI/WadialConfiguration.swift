@@ -63,7 +63,7 @@ public struct WadialConfiguration: Sendable {
         }
         let base = environment["WADIAL_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.wadial.com"
         if let problem = HTTPURLCheck.problem(base) {
-            throw MissingKey(description: "WADIAL_BASE_URL \"\(TextEscaping.visible(TextEscaping.truncated(base)))\" \(problem); expected something like https://api.wadial.com")
+            throw MissingKey(description: "WADIAL_BASE_URL \"\(TextEscaping.quoted(base))\" \(problem); expected something like https://api.wadial.com")
         }
         return WadialConfiguration(
             baseURL: base,

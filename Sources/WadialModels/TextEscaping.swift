@@ -62,9 +62,14 @@ public enum TextEscaping {
 
     /// `text` cut to at most `limit` characters, with `…` where it was cut: for quoting values
     /// from outside in messages.
-    public static func truncated(_ text: String, limit: Int = 120) -> String {
+    public static func truncated(_ text: String, limit: Int = 120, ellipsis: String = "…") -> String {
         guard text.count > limit else { return text }
-        return String(text.prefix(max(limit - 1, 0))) + "…"
+        return String(text.prefix(max(limit - ellipsis.count, 0))) + ellipsis
+    }
+
+    /// A value from outside as a message quotes it: cut to `limit` characters, then escaped.
+    public static func quoted(_ text: String, limit: Int = 120) -> String {
+        visible(truncated(text, limit: limit))
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {

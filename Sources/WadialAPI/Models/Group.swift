@@ -33,7 +33,7 @@ public struct Group: Sendable, Hashable, Codable {
             throw .decoding("group without jid, id or groupJid")
         }
         guard let jid = GroupJID(raw) else {
-            throw .decoding("group id \"\(TextEscaping.visible(TextEscaping.truncated(raw)))\" is not a group JID (digits@g.us)")
+            throw .decoding("group id \"\(TextEscaping.quoted(raw))\" is not a group JID (digits@g.us)")
         }
         var participants: [Participant]?
         if let items = json.first("participants")?.array {

@@ -26,7 +26,7 @@ public struct MembershipRequest: Sendable, Hashable, Codable {
         }
         // A requester is a person, not one of their devices: `…:12@s.whatsapp.net` is not acted on.
         guard let jid = UserJID(raw), !raw.contains(":") else {
-            throw .decoding("requester \"\(TextEscaping.visible(TextEscaping.truncated(raw)))\" is not a user JID (…@s.whatsapp.net or …@lid)")
+            throw .decoding("requester \"\(TextEscaping.quoted(raw))\" is not a user JID (…@s.whatsapp.net or …@lid)")
         }
         let phone = json.first("phone_number", "phoneNumber", "pn")?.string
         self.init(

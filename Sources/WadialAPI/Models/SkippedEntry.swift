@@ -17,7 +17,7 @@ public struct SkippedEntry: Sendable, Hashable, CustomStringConvertible {
         self.list = list
         self.group = group
         let text = String(decoding: entry.encoded(), as: UTF8.self)
-        self.entry = TextEscaping.visible(TextEscaping.truncated(text, limit: 200))
+        self.entry = TextEscaping.quoted(text, limit: 200)
         self.reason = reason
     }
 

@@ -41,7 +41,7 @@ public struct HTTPWebhookSender: WebhookSender {
     public struct InvalidURL: Error, CustomStringConvertible {
         public let url: String
         public let problem: String
-        public var description: String { "webhook URL \(TextEscaping.visible(TextEscaping.truncated(url))) \(problem)" }
+        public var description: String { "webhook URL \(TextEscaping.quoted(url)) \(problem)" }
     }
 
     public func post(url: String, body: String, headers: [String: String]) async throws -> WebhookResponse {
