@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only target that sees libyaml. Debian: libyaml-dev.
@@ -66,6 +67,18 @@ let package = Package(
         .target(
             name: "State",
             dependencies: ["WadialModels", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
+        ),
+        // The state store on a shared PostgreSQL database (more than one machine), through
+        // postgres-nio's pooled client. Its own target, so that State stays free of NIO.
+        .target(
+            name: "PostgresState",
+            dependencies: [
+                "State", "WadialModels",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         // The evaluator (pure), executor, scheduler and engine service.
@@ -110,6 +123,7 @@ let package = Package(
                 "WadialAPI",
                 "Sandbox",
                 "State",
+                "PostgresState",
                 "Engine",
                 "RuleTesting",
                 "WadialModels",
@@ -157,7 +171,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialModels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProcessMemoryTests", dependencies: ["ProcessMemory"]),
         .testTarget(name: "WadialModelsTests", dependencies: ["WadialModels"]),
-        .testTarget(name: "StateTests", dependencies: ["State", "WadialModels"]),
+        .testTarget(name: "StateTests", dependencies: ["State", "PostgresState", "WadialModels", "TestSupport"]),
         .testTarget(
             name: "EngineTests",
             dependencies: [

@@ -17,7 +17,12 @@ extension Engine {
     /// request" and changes nothing). Settled decisions are recorded under the request's own
     /// identity, so the rules do not act on them again. Other writes are closed as unknown and
     /// reported.
-    public func reconcile() async {
+    ///
+    /// With leases, only the open writes of `session` are reconciled, and only once this engine
+    /// holds its lease: those of earlier epochs were left by holders that are gone (a holder sends
+    /// nothing once its lease is about to end), and those of its own epoch are its own. An open
+    /// write of another live holder is never touched.
+    public func reconcile(session: String? = nil) async {
         let open: [JournalEntry]
         do {
             open = try await store.openIntents()
@@ -25,7 +30,13 @@ extension Engine {
             logger.error("could not read the journal", metadata: ["error": "\(error)"])
             return
         }
-        for entry in open {
+        var epoch: Int64?
+        if let session, let leases = options.leases {
+            guard let held = await leases.epoch(session) else { return }
+            epoch = held
+        }
+        for entry in open where session.map({ entry.intent.session == $0 }) ?? true {
+            if let epoch, entry.intent.epoch > epoch { continue }
             let intent = entry.intent
             var outcome = "unknown (reconciled on start)"
             if case .decide(let decision) = intent.operation, let group = intent.group.flatMap(GroupJID.init) {

@@ -18,12 +18,21 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         /// Runs after each round of ticks (one per session), before the engine sleeps: `run`
         /// hands the heap's free memory back here (`ProcessMemory.releaseFree`).
         public var afterRound: (@Sendable () -> Void)?
+        /// One active engine per session: the engine ticks a session only while it holds its lease
+        /// in the store (nil: it ticks every session, as rule tests and direct `tick` calls do).
+        /// The same book must be the API client's `writeGate`.
+        public var leases: LeaseBook?
+        /// Pruned after each round, a few batches at a time; nil keeps everything.
+        public var retention: Retention?
 
-        public init(sessions: [String], dryRun: Bool = false, once: Bool = false, afterRound: (@Sendable () -> Void)? = nil) {
+        public init(sessions: [String], dryRun: Bool = false, once: Bool = false, afterRound: (@Sendable () -> Void)? = nil,
+                    leases: LeaseBook? = nil, retention: Retention? = nil) {
             self.sessions = sessions
             self.dryRun = dryRun
             self.once = once
             self.afterRound = afterRound
+            self.leases = leases
+            self.retention = retention
         }
     }
 
@@ -47,7 +56,8 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         self.options = options
         self.client = client
         self.store = store
-        self.executor = Executor(client: client, store: store, webhooks: webhooks, dryRun: options.dryRun, logger: logger)
+        self.executor = Executor(client: client, store: store, webhooks: webhooks, dryRun: options.dryRun, logger: logger,
+                                 leases: options.dryRun ? nil : options.leases)
         self.fetcher = SnapshotFetcher(client: client, logger: logger)
         self.clock = clock
         self.now = now
@@ -64,14 +74,45 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     }
 
     public func run() async throws {
-        if !options.dryRun { await reconcile() }
+        guard let leases = options.dryRun ? nil : options.leases else {
+            if !options.dryRun { await reconcile() }
+            try await rounds()
+            return
+        }
+        // The leases are kept beside the ticks: a long tick (thousands of groups under the rate
+        // limit) must not let them expire. On the way out, after the write in flight, they are
+        // handed back at once, so a standby takes over without waiting for them to expire.
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            await keepLeases(leases)
+            tasks.addTask {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: leases.renewEvery) } catch { return }
+                    await self.keepLeases(leases)
+                }
+            }
+            defer { tasks.cancelAll() }
+            try await rounds()
+        }
+        await handBackLeases(leases)
+    }
+
+    /// Ticks each session (held, with leases) per poll interval until stopped.
+    private func rounds() async throws {
         while true {
             let startedAt = clock.now
             let started = now()
             for session in options.sessions {
                 guard !Task.isShuttingDownGracefully else { return }
+                if !options.dryRun, let leases = options.leases {
+                    if await leases.shouldRelease(session) {
+                        await handBack(session, leases, reason: "given up so that the live engines share the sessions fairly")
+                        continue
+                    }
+                    guard await leases.holds(session) else { continue }
+                }
                 _ = await tick(session: session, at: started)
             }
+            if let retention = options.retention, !options.dryRun { await pruneSome(retention) }
             if options.once || Task.isShuttingDownGracefully || Task.isCancelled { return }
             options.afterRound?()
             // The next wake counts from the tick's start, so ticks do not drift by their own
@@ -143,7 +184,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 do {
                     let open = try await store.openIntents()
                     if open.contains(where: { $0.intent.session == session }) {
-                        await reconcile()
+                        await reconcile(session: session)
                         let still = try await store.openIntents()
                         unsettled = Set(still.filter { $0.intent.session == session && $0.intent.operation.isDecision }.compactMap(\.intent.group))
                     }
@@ -238,6 +279,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         for view in snapshot.groups {
             guard let requests = view.requests, !requests.isEmpty else { continue }
             let records = try await store.actedRequests(group: view.group.jid, requesters: requests.map(\.jid))
+            // Records of requests listed now are kept from pruning (refreshed at most daily).
+            let listed = Set(requests.map { "\($0.jid.rawValue)|\($0.requestKey)" })
+            let stale = records.filter { listed.contains("\($0.requester.rawValue)|\($0.requestedAt)") && ($0.seen ?? $0.at) < now().addingTimeInterval(-86_400) }
+            if !stale.isEmpty, !options.dryRun { try? await store.touchActed(stale, at: now()) }
             state.acted[view.group.jid] = records.map {
                 ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decision: $0.decision)
             }

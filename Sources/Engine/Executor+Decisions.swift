@@ -18,7 +18,10 @@ extension Executor {
                                    detail: decision.rawValue, at: now())
         let id: Int64
         do {
-            id = try await store.openIntent(intent)
+            id = try await journal(intent)
+        } catch let fenced as LeaseFenced {
+            logger.warning("not deciding: this engine no longer holds the session's lease", metadata: ["group": "\(group.jid)", "error": "\(fenced)"])
+            return Set(targets.map(\.rule))
         } catch {
             logger.error("could not journal a write; not sending it", metadata: ["error": "\(error)"])
             return Set(targets.map(\.rule))

@@ -117,7 +117,7 @@ extension Executor {
         report: inout ExecutionReport, handOff: String? = nil, _ call: () async throws -> Void
     ) async throws {
         guard writes(action) else { return }
-        let id = try await store.openIntent(JournalIntent(session: session, group: action.group.jid.rawValue, operation: operation,
+        let id = try await journal(JournalIntent(session: session, group: action.group.jid.rawValue, operation: operation,
                                                            rules: [action.source], targets: [], handOff: handOff, detail: detail, at: now()))
         report.writes += 1
         do {

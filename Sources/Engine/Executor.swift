@@ -15,13 +15,31 @@ public struct Executor: Sendable {
     public let webhooks: any WebhookSender
     public let dryRun: Bool
     public let logger: Logger
+    /// With leases, each intent carries the epoch of the session's lease, and none is written
+    /// (nothing is sent) while this engine does not hold it.
+    public let leases: LeaseBook?
 
-    public init(client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(), dryRun: Bool = false, logger: Logger) {
+    public init(client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(), dryRun: Bool = false, logger: Logger,
+                leases: LeaseBook? = nil) {
         self.client = client
         self.store = store
         self.webhooks = webhooks
         self.dryRun = dryRun
         self.logger = logger
+        self.leases = leases
+    }
+
+    /// Journals `intent` under the session's lease epoch; throws `LeaseFenced` when this engine
+    /// does not hold the lease (then nothing may be sent).
+    func journal(_ intent: JournalIntent) async throws -> Int64 {
+        var intent = intent
+        if let leases {
+            guard let epoch = await leases.epoch(intent.session) else {
+                throw LeaseFenced(session: intent.session, epoch: 0, current: nil)
+            }
+            intent.epoch = epoch
+        }
+        return try await store.openIntent(intent)
     }
 
     var mode: AuditMode { dryRun ? .dryRun : .enforce }

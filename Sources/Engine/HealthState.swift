@@ -10,6 +10,14 @@ extension Engine {
 
     public func health(at date: Date) async -> (healthy: Bool, reason: String) {
         let poll = Double((await rules).settings.pollInterval.components.seconds)
+        // A standby (every session's lease held elsewhere) is healthy: it is doing its job.
+        if let leases = options.leases, !options.dryRun {
+            let rows = await leases.status()
+            if !rows.contains(where: \.here) {
+                guard !rows.isEmpty else { return (false, "no session's lease held or seen yet") }
+                return (true, "standby: " + rows.map { "session \($0.session) is held by \($0.holder)" }.joined(separator: "; "))
+            }
+        }
         return await healthState.check(at: date, within: 3 * poll)
     }
 }

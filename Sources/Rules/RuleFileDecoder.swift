@@ -18,7 +18,9 @@ struct RuleFile {
 /// Decodes the top level of one rule file.
 struct RuleFileDecoder {
     static let topLevelKeys = ["version", "settings", "sessions", "groups", "rules", "policies"]
-    static let settingsKeys = ["poll_interval", "timezone", "limits"]
+    static let settingsKeys = ["poll_interval", "timezone", "limits", "lease", "retention"]
+    static let leaseKeys = ["duration", "margin"]
+    static let retentionKeys = ["audit", "journal", "acted"]
     static let limitsKeys = ["mutations_per_minute", "requests_per_minute", "max_actions_per_run"]
     static let groupKeys = ["jids", "subject", "exclude"]
 
@@ -51,7 +53,45 @@ struct RuleFileDecoder {
                 }
             }
         }
+        if let node = fields["lease"]?.value {
+            decodeLease(node, path.key("lease"), into: &settings)
+        }
+        if let node = fields["retention"]?.value {
+            let retentionPath = path.key("retention")
+            if let retention = context.fields(node, retentionPath, what: "retention", known: Self.retentionKeys) {
+                if let node = retention["audit"]?.value, let value = context.duration(node, retentionPath.key("audit"), minimum: .seconds(86_400)) {
+                    settings.retention.audit = value
+                }
+                if let node = retention["journal"]?.value, let value = context.duration(node, retentionPath.key("journal"), minimum: .seconds(86_400)) {
+                    settings.retention.journal = value
+                }
+                if let node = retention["acted"]?.value,
+                   let value = context.duration(node, retentionPath.key("acted"), minimum: Settings.Retention.minimumActed) {
+                    settings.retention.acted = value
+                }
+            }
+        }
         return (settings, field.key.mark)
+    }
+
+    private func decodeLease(_ node: Node, _ path: KeyPath, into settings: inout Settings) {
+        guard let lease = context.fields(node, path, what: "lease", known: Self.leaseKeys) else { return }
+        if let node = lease["duration"]?.value, let value = context.duration(node, path.key("duration"), minimum: Settings.minimumLeaseDuration) {
+            if value > Settings.maximumLeaseDuration {
+                context.report(node.mark, path.key("duration"), "expected a lease of at most 1h (a dead engine's sessions wait that long); found \(RuleDuration.format(value))")
+            } else {
+                settings.leaseDuration = value
+            }
+        }
+        if let node = lease["margin"]?.value, let value = context.duration(node, path.key("margin"), minimum: Settings.minimumLeaseMargin) {
+            let duration = settings.leaseDuration ?? settings.lease.duration
+            if value * 2 > duration {
+                context.report(node.mark, path.key("margin"), "the margin \(RuleDuration.format(value)) is more than half the lease (\(RuleDuration.format(duration))): "
+                    + "the engine would stop writing before its first renewal", suggestion: "use at most \(RuleDuration.format(duration / 2)), or lengthen lease.duration")
+            } else {
+                settings.leaseMargin = value
+            }
+        }
     }
 
     func decode(_ root: Node?, defaultTimezone: String) -> RuleFile {

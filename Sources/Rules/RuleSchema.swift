@@ -129,6 +129,8 @@ public enum RuleSchema {
                 "requests_per_minute": integer(minimum: 1),
                 "max_actions_per_run": integer(minimum: 1),
             ]),
+            "lease": closed(["duration": ref("duration"), "margin": ref("duration")]),
+            "retention": closed(["audit": ref("duration"), "journal": ref("duration"), "acted": ref("duration")]),
         ])
         let selector = closed(
             ["jids": stringOrList(ref("groupJID")), "subject": string, "exclude": stringOrList(ref("groupJID"))])

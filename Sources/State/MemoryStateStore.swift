@@ -8,6 +8,9 @@ public actor MemoryStateStore: StateStore {
     private var journal: [JournalEntry] = []
     private var trail: [AuditEntry] = []
     private var handOffs: [String: HandOff] = [:]
+    private var nextIntent: Int64 = 0
+    private var leaseBook: [String: Lease] = [:]
+    private var instances: [String: Date] = [:]
 
     public init() {}
 
@@ -48,8 +51,15 @@ public actor MemoryStateStore: StateStore {
         handOffs.values.filter { $0.session == session }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
     }
 
-    public func openIntent(_ intent: JournalIntent) -> Int64 {
-        let id = Int64(journal.count + 1)
+    public func openIntent(_ intent: JournalIntent) throws -> Int64 {
+        if intent.epoch > 0 {
+            let lease = leaseBook[intent.session]
+            guard let lease, lease.epoch == intent.epoch, lease.isHeld(at: intent.at) else {
+                throw LeaseFenced(session: intent.session, epoch: intent.epoch, current: lease)
+            }
+        }
+        nextIntent += 1
+        let id = nextIntent
         journal.append(JournalEntry(id: id, intent: intent, outcome: nil, closedAt: nil))
         return id
     }
@@ -72,5 +82,54 @@ public actor MemoryStateStore: StateStore {
         trail.filter { entry in
             (since.map { entry.at >= $0 } ?? true) && (rule.map { entry.rule == $0 } ?? true) && (group.map { entry.group == $0 } ?? true)
         }
+    }
+
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date) -> LeaseClaim {
+        let current = leaseBook[session]
+        let claim = LeaseProtocol.claim(current, session: session, holder: holder, until: expires, now: now)
+        if case .held(let lease) = claim { leaseBook[session] = lease }
+        return claim
+    }
+
+    public func releaseLease(session: String, holder: String, now: Date) {
+        guard var lease = leaseBook[session], lease.holder == holder else { return }
+        lease.holder = ""
+        lease.expires = now
+        leaseBook[session] = lease
+    }
+
+    public func leases() -> [Lease] {
+        leaseBook.values.sorted { $0.session < $1.session }
+    }
+
+    public func heartbeat(instance: String, until expires: Date, now: Date) -> [LiveInstance] {
+        instances[instance] = expires
+        return instances.filter { $0.value > now }.map { LiveInstance(id: $0.key, expires: $0.value) }.sorted { $0.id < $1.id }
+    }
+
+    public func removeInstance(_ id: String) {
+        instances[id] = nil
+    }
+
+    public func touchActed(_ records: [ActedRequest], at date: Date) {
+        for record in records {
+            acted[Self.key(record)]?.seen = date
+        }
+    }
+
+    public func prune(_ retention: Retention, now: Date, batch: Int, dryRun: Bool) -> PruneReport {
+        let limit = max(batch, 0)
+        let auditCut = now.addingTimeInterval(-retention.audit)
+        let journalCut = now.addingTimeInterval(-retention.journal)
+        let actedCut = now.addingTimeInterval(-retention.acted)
+        let oldAudit = trail.indices.filter { trail[$0].at < auditCut }.prefix(limit)
+        let oldJournal = journal.indices.filter { journal[$0].closedAt.map { $0 < journalCut } ?? false }.prefix(limit)
+        let oldActed = acted.filter { max($0.value.at, $0.value.seen ?? $0.value.at) < actedCut }.map(\.key).sorted().prefix(limit)
+        let report = PruneReport(audit: oldAudit.count, journal: oldJournal.count, acted: oldActed.count)
+        guard !dryRun else { return report }
+        for index in oldAudit.reversed() { trail.remove(at: index) }
+        for index in oldJournal.reversed() { journal.remove(at: index) }
+        for key in oldActed { acted[key] = nil }
+        return report
     }
 }

@@ -117,6 +117,17 @@ public final class SQLiteStateStore: StateStore {
         migrator.registerMigration("v4-identity") { db in
             try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
+        // One active engine per session (leases, the epoch of each intent), and retention.
+        migrator.registerMigration("v5-leases") { db in
+            try db.execute(sql: """
+                ALTER TABLE journal ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE acted ADD COLUMN seen REAL;
+                CREATE TABLE leases (session TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch INTEGER NOT NULL, expires REAL NOT NULL);
+                CREATE TABLE instances (id TEXT PRIMARY KEY, expires REAL NOT NULL);
+                CREATE INDEX journal_closed ON journal (closed_at) WHERE outcome IS NOT NULL;
+                CREATE INDEX acted_at ON acted (at);
+                """)
+        }
         return migrator
     }
 
@@ -163,8 +174,9 @@ public final class SQLiteStateStore: StateStore {
                     guard let requester = UserJID(row["requester"]),
                           let decision = ActedRequest.decision(stored: row["decision"])
                     else { continue }
+                    let seen: Double? = row["seen"]
                     result.append(ActedRequest(rule: row["rule"], group: group, requester: requester, requestedAt: row["requested_at"],
-                                               decision: decision, at: Date(timeIntervalSince1970: row["at"])))
+                                               decision: decision, at: Date(timeIntervalSince1970: row["at"]), seen: seen.map(Date.init(timeIntervalSince1970:))))
                 }
             }
             return result
@@ -242,13 +254,114 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func openIntent(_ intent: JournalIntent) async throws -> Int64 {
-        try await pool.write { db in
+        try await immediate { db in
+            if intent.epoch > 0 {
+                let lease = try Self.lease(intent.session, db)
+                guard let lease, lease.epoch == intent.epoch, lease.isHeld(at: intent.at) else {
+                    throw LeaseFenced(session: intent.session, epoch: intent.epoch, current: lease)
+                }
+            }
             try db.execute(
-                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, handoff, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, handoff, detail, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, Self.list(intent.rules),
-                            Self.list(intent.targets), Self.encode(intent.requests), intent.handOff, intent.detail])
+                            Self.list(intent.targets), Self.encode(intent.requests), intent.handOff, intent.detail, intent.epoch])
             return db.lastInsertedRowID
         }
+    }
+
+    /// A write transaction that takes SQLite's write lock at its start (`BEGIN IMMEDIATE`), so
+    /// that what it reads cannot change under it in another process before it writes.
+    private func immediate<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { throw DatabaseError(message: "the transaction ended without a result") }
+            return result
+        }
+    }
+
+    private static func lease(_ session: String, _ db: Database) throws -> Lease? {
+        try Row.fetchOne(db, sql: "SELECT * FROM leases WHERE session = ?", arguments: [session]).map(lease)
+    }
+
+    private static func lease(_ row: Row) -> Lease {
+        Lease(session: row["session"], holder: row["holder"], epoch: row["epoch"], expires: Date(timeIntervalSince1970: row["expires"]))
+    }
+
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+        try await immediate { db in
+            let claim = LeaseProtocol.claim(try Self.lease(session, db), session: session, holder: holder, until: expires, now: now)
+            if case .held(let lease) = claim {
+                try db.execute(sql: "INSERT OR REPLACE INTO leases (session, holder, epoch, expires) VALUES (?, ?, ?, ?)",
+                               arguments: [lease.session, lease.holder, lease.epoch, lease.expires.timeIntervalSince1970])
+            }
+            return claim
+        }
+    }
+
+    public func releaseLease(session: String, holder: String, now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE leases SET holder = '', expires = ? WHERE session = ? AND holder = ?",
+                           arguments: [now.timeIntervalSince1970, session, holder])
+        }
+    }
+
+    public func leases() async throws -> [Lease] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM leases ORDER BY session").map(Self.lease) }
+    }
+
+    public func heartbeat(instance: String, until expires: Date, now: Date) async throws -> [LiveInstance] {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO instances (id, expires) VALUES (?, ?)", arguments: [instance, expires.timeIntervalSince1970])
+            // Instances long dead are forgotten (an hour after their last heartbeat expired).
+            try db.execute(sql: "DELETE FROM instances WHERE expires < ?", arguments: [now.timeIntervalSince1970 - 3600])
+            return try Row.fetchAll(db, sql: "SELECT id, expires FROM instances WHERE expires > ? ORDER BY id", arguments: [now.timeIntervalSince1970]).map {
+                LiveInstance(id: $0["id"], expires: Date(timeIntervalSince1970: $0["expires"]))
+            }
+        }
+    }
+
+    public func removeInstance(_ id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id]) }
+    }
+
+    public func touchActed(_ records: [ActedRequest], at date: Date) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in
+            for record in records {
+                try db.execute(sql: "UPDATE acted SET seen = ? WHERE rule = ? AND grp = ? AND requester = ? AND requested_at = ?",
+                               arguments: [date.timeIntervalSince1970, record.rule, record.group.rawValue, record.requester.rawValue, record.requestedAt])
+            }
+        }
+    }
+
+    public func prune(_ retention: Retention, now: Date, batch: Int, dryRun: Bool) async throws -> PruneReport {
+        let limit = max(batch, 0)
+        let audit = now.timeIntervalSince1970 - retention.audit
+        let journal = now.timeIntervalSince1970 - retention.journal
+        let acted = now.timeIntervalSince1970 - retention.acted
+        let kinds: [(table: String, key: String, condition: String, cut: Double)] = [
+            ("audit", "id", "at < ?", audit),
+            ("journal", "id", "outcome IS NOT NULL AND closed_at < ?", journal),
+            ("acted", "rowid", "at < ?1 AND (seen IS NULL OR seen < ?1)", acted),
+        ]
+        var counts: [Int] = []
+        for kind in kinds {
+            let select = "SELECT \(kind.key) FROM \(kind.table) WHERE \(kind.condition) ORDER BY \(kind.key) LIMIT \(limit)"
+            if dryRun {
+                counts.append(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(select))", arguments: [kind.cut]) ?? 0 })
+            } else {
+                // Each kind in its own short transaction: a tick waits for one batch at most.
+                counts.append(try await pool.write { db in
+                    try db.execute(sql: "DELETE FROM \(kind.table) WHERE \(kind.key) IN (\(select))", arguments: [kind.cut])
+                    return db.changesCount
+                })
+            }
+        }
+        return PruneReport(audit: counts[0], journal: counts[1], acted: counts[2])
     }
 
     public func closeIntent(_ id: Int64, outcome: String, at: Date) async throws {
@@ -264,7 +377,7 @@ public final class SQLiteStateStore: StateStore {
                     id: row["id"],
                     intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: Self.unlist(row["rules"]),
                                           targets: Self.unlist(row["targets"]), requests: Self.decode(row["requests"]), handOff: row["handoff"], detail: row["detail"],
-                                          at: Date(timeIntervalSince1970: row["opened_at"])),
+                                          at: Date(timeIntervalSince1970: row["opened_at"]), epoch: row["epoch"]),
                     outcome: nil, closedAt: nil)
             }
         }

@@ -33,6 +33,35 @@ public protocol StateStore: Sendable {
     func appendAudit(_ entries: [AuditEntry]) async throws
     /// Newest last.
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry]
+
+    /// Takes or renews the session's lease for `holder` until `expires`, in one atomic step: held
+    /// when it is free, expired, handed back, or already the holder's (a take-over, anything but
+    /// a renewal, gets a new epoch); busy when another holder's lease has not expired at `now`.
+    func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim
+    /// Hands the lease back at once (when `holder` still holds it): another engine takes it on
+    /// its next claim, without waiting for it to expire.
+    func releaseLease(session: String, holder: String, now: Date) async throws
+    /// Every session's lease, held or not, by session.
+    func leases() async throws -> [Lease]
+    /// Records `instance` as alive until `expires`; returns the instances alive at `now`, this
+    /// one included, by id. Sessions are shared out among them.
+    func heartbeat(instance: String, until expires: Date, now: Date) async throws -> [LiveInstance]
+    /// Forgets an instance (a graceful stop), so that the others take its share at once.
+    func removeInstance(_ id: String) async throws
+
+    /// Marks acted-on records as seen listed at `date`: a record is pruned only once its request
+    /// has not been listed for the retention period.
+    func touchActed(_ records: [ActedRequest], at date: Date) async throws
+    /// Removes (or with `dryRun` counts) at most `batch` rows of each kind older than `retention`
+    /// says, in its own short transaction. Open journal intents and hand-offs are never removed.
+    func prune(_ retention: Retention, now: Date, batch: Int, dryRun: Bool) async throws -> PruneReport
+
+    /// Lets go of connections (a PostgreSQL pool); the store is unusable after it.
+    func close() async
+}
+
+extension StateStore {
+    public func close() async {}
 }
 
 extension StateStore {
@@ -57,14 +86,17 @@ public struct ActedRequest: Sendable, Hashable, Codable {
     /// What the rule decided; nil when it fired without deciding (log, webhook, audit mode).
     public var decision: RequestDecision?
     public var at: Date
+    /// When a read last listed the request (kept fresh at most daily); nil when never since.
+    public var seen: Date?
 
-    public init(rule: String, group: GroupJID, requester: UserJID, requestedAt: Int64, decision: RequestDecision?, at: Date) {
+    public init(rule: String, group: GroupJID, requester: UserJID, requestedAt: Int64, decision: RequestDecision?, at: Date, seen: Date? = nil) {
         self.rule = rule
         self.group = group
         self.requester = requester
         self.requestedAt = requestedAt
         self.decision = decision
         self.at = at
+        self.seen = seen
     }
 
     /// How the decision is stored: `approve`, `reject`, `cancel`, or `none`.
@@ -112,9 +144,14 @@ public struct JournalIntent: Sendable, Hashable {
     /// A short description of the change (`announcement=true`); never a secret.
     public var detail: String
     public var at: Date
+    /// The epoch of the session's lease the intent was written under; 0 without leases (rule
+    /// tests, and intents of earlier versions). The journal refuses an intent of an epoch that
+    /// no longer holds the lease.
+    public var epoch: Int64
 
     public init(session: String, group: String?, operation: JournalOperation, rules: [String], targets: [String],
-                requests: [JournalRequest] = [], handOff: String? = nil, detail: String, at: Date) {
+                requests: [JournalRequest] = [], handOff: String? = nil, detail: String, at: Date, epoch: Int64 = 0) {
+        self.epoch = epoch
         self.session = session
         self.group = group
         self.operation = operation
@@ -147,6 +184,13 @@ public struct JournalEntry: Sendable, Hashable {
     public var intent: JournalIntent
     public var outcome: String?
     public var closedAt: Date?
+
+    public init(id: Int64, intent: JournalIntent, outcome: String?, closedAt: Date?) {
+        self.id = id
+        self.intent = intent
+        self.outcome = outcome
+        self.closedAt = closedAt
+    }
 }
 
 /// The kind of write a journal intent stands for, stored as its text (`decide_requests:approve`,

@@ -126,10 +126,18 @@ public final class HTTPWadialClient: WadialTransport {
             if waited > 0 {
                 Counter(label: "wadial_api_limiter_waits_total", dimensions: [("kind", isWrite ? "mutation" : "request")]).increment()
             }
+            var timeout = configuration.requestTimeout
+            if isWrite, let gate = configuration.writeGate {
+                guard let window = await gate.window(session: session) else {
+                    Counter(label: "wadial_api_calls_total", dimensions: [("operation", operation.rawValue), ("status", "not_permitted")]).increment()
+                    throw WadialError(kind: .notPermitted, message: "not sent: this engine does not hold the lease of session \(TextEscaping.quoted(session)) now")
+                }
+                timeout = min(timeout, window)
+            }
             let started = ContinuousClock.now
             let failure: WadialError
             var retryable: Bool
-            switch await exchange(method, url, body, isWrite: isWrite) {
+            switch await exchange(method, url, body, isWrite: isWrite, timeout: timeout) {
             case .answered(let answer):
                 record(operation, status: String(answer.status), since: started)
                 if (200..<300).contains(answer.status) {
@@ -198,8 +206,7 @@ public final class HTTPWadialClient: WadialTransport {
     ///
     /// On graceful shutdown a read in flight is abandoned at once (nothing is lost); a write runs
     /// to its answer or its deadline, so that its outcome is known or journaled as unknown.
-    private func exchange(_ method: HTTPMethod, _ url: String, _ body: JSONValue?, isWrite: Bool) async -> Exchange {
-        let timeout = configuration.requestTimeout
+    private func exchange(_ method: HTTPMethod, _ url: String, _ body: JSONValue?, isWrite: Bool, timeout: Duration) async -> Exchange {
         do {
             let attempt: @Sendable () async throws -> Answer = { try await withDeadline(timeout) { try await self.send(method, url, body) } }
             return .answered(isWrite ? try await attempt() : try await cancelWhenGracefulShutdown(attempt))

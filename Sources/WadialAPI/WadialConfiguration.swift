@@ -28,6 +28,8 @@ public struct WadialConfiguration: Sendable {
     public var mutationsPerMinute: Int
     public var breakerThreshold: Int
     public var breakerCooldown: Duration
+    /// When set, every write attempt first asks it (the engine's leases); nil sends freely.
+    public var writeGate: (any WriteGate)?
 
     public init(
         baseURL: String = "https://api.wadial.com", apiKey: APIKey, sessionID: String? = nil, requestTimeout: Duration = .seconds(15),

@@ -16,6 +16,9 @@ public struct WadialError: Error, Sendable, Hashable, CustomStringConvertible {
         case circuitOpen
         /// The arguments cannot form a request (a bad JID, an empty list).
         case invalidRequest
+        /// Not sent: this engine may not write for the session now (another engine holds its
+        /// lease, or this engine's lease is about to end).
+        case notPermitted
     }
 
     public let kind: Kind

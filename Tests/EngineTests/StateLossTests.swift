@@ -24,11 +24,27 @@ actor FullDisk: StateStore {
     func removeHandOff(id: String) async throws { try write(); await inner.removeHandOff(id: id) }
     func handOffs(session: String) async throws -> [HandOff] { await inner.handOffs(session: session) }
     func checkIdentity() async throws {}
-    func openIntent(_ intent: JournalIntent) async throws -> Int64 { try write(); return await inner.openIntent(intent) }
+    func openIntent(_ intent: JournalIntent) async throws -> Int64 { try write(); return try await inner.openIntent(intent) }
     func closeIntent(_ id: Int64, outcome: String, at: Date) async throws { try write(); await inner.closeIntent(id, outcome: outcome, at: at) }
     func openIntents() async throws -> [JournalEntry] { await inner.openIntents() }
     func appendAudit(_ entries: [AuditEntry]) async throws { try write(); await inner.appendAudit(entries) }
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] { await inner.audit(since: since, rule: rule, group: group) }
+    func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+        try write()
+        return await inner.claimLease(session: session, holder: holder, until: expires, now: now)
+    }
+    func releaseLease(session: String, holder: String, now: Date) async throws { try write(); await inner.releaseLease(session: session, holder: holder, now: now) }
+    func leases() async throws -> [Lease] { await inner.leases() }
+    func heartbeat(instance: String, until expires: Date, now: Date) async throws -> [LiveInstance] {
+        try write()
+        return await inner.heartbeat(instance: instance, until: expires, now: now)
+    }
+    func removeInstance(_ id: String) async throws { try write(); await inner.removeInstance(id) }
+    func touchActed(_ records: [ActedRequest], at date: Date) async throws { try write(); await inner.touchActed(records, at: date) }
+    func prune(_ retention: Retention, now: Date, batch: Int, dryRun: Bool) async throws -> PruneReport {
+        try write()
+        return await inner.prune(retention, now: now, batch: batch, dryRun: dryRun)
+    }
 }
 
 struct StateLossTests {

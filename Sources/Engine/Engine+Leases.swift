@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import Metrics
+import State
+import WadialAPI
+import WadialModels
+
+extension Engine {
+    /// One round of lease keeping: a heartbeat (the instances alive decide each one's fair share),
+    /// the renewal of every held lease, claims on free ones up to the share, and extras marked to
+    /// be handed back after their tick.
+    ///
+    /// A renewal that fails (the store unreachable) changes nothing here: the lease simply runs
+    /// out, and writes stop a margin before it does. A claim answered "busy" means another engine
+    /// took the session over: it is dropped at once.
+    func keepLeases(_ leases: LeaseBook) async {
+        let sessions = options.sessions
+        guard !sessions.isEmpty else { return }
+        let wall = now()
+        let sent = ContinuousClock.now
+        let expires = wall.addingTimeInterval(leases.duration.seconds)
+        var live = 1
+        do {
+            live = max(try await store.heartbeat(instance: leases.instance, until: expires, now: wall).count, 1)
+        } catch {
+            logger.warning("could not record this engine as alive in the state store; the leases it holds run out unless renewed",
+                           metadata: ["error": "\(error)"])
+        }
+        let share = (sessions.count + live - 1) / live
+        let order = Self.rotated(sessions, for: leases.instance)
+        var held = 0
+        for session in order where await leases.holds(session) {
+            if await claim(session, leases, until: expires, now: wall, sent: sent) { held += 1 }
+        }
+        for session in order where await !leases.holds(session) {
+            guard held < share else { break }
+            if await claim(session, leases, until: expires, now: wall, sent: sent) { held += 1 }
+        }
+        if held > share {
+            for session in order.reversed().prefix(held - share) where await leases.holds(session) {
+                await leases.markRelease(session)
+            }
+        }
+        for row in await leases.status() {
+            Gauge(label: "wadial_lease_held", dimensions: [("session", row.session)]).record(row.here ? 1 : 0)
+            Gauge(label: "wadial_lease_epoch", dimensions: [("session", row.session)]).record(row.epoch)
+        }
+        Gauge(label: "wadial_engines_alive").record(live)
+    }
+
+    /// One claim; true when this engine holds the lease after it.
+    private func claim(_ session: String, _ leases: LeaseBook, until expires: Date, now wall: Date, sent: ContinuousClock.Instant) async -> Bool {
+        let wasHeld = await leases.holds(session)
+        do {
+            switch try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall) {
+            case .held(let lease):
+                if await leases.claimed(lease, sent: sent) {
+                    logger.notice("holding the lease of the session: this engine acts for it", metadata: [
+                        "session": "\(session)", "epoch": "\(lease.epoch)", "instance": "\(leases.instance)",
+                    ])
+                }
+                return true
+            case .busy(let lease):
+                if wasHeld {
+                    logger.warning("the lease of the session was taken over by another engine; this engine sends nothing more for it", metadata: [
+                        "session": "\(session)", "holder": "\(lease.holder)", "epoch": "\(lease.epoch)",
+                    ])
+                }
+                if await leases.busy(lease) {
+                    logger.notice("standby: another engine holds the lease of the session; this one waits and takes over if it stops", metadata: [
+                        "session": "\(session)", "holder": "\(lease.holder)", "until": "\(ISO8601DateFormatter().string(from: lease.expires))",
+                    ])
+                }
+                return false
+            }
+        } catch {
+            logger.warning("could not claim or renew the lease of the session", metadata: ["session": "\(session)", "error": "\(error)"])
+            return wasHeld
+        }
+    }
+
+    /// Hands one lease back at once (between its ticks).
+    func handBack(_ session: String, _ leases: LeaseBook, reason: String) async {
+        await leases.drop(session)
+        do {
+            try await store.releaseLease(session: session, holder: leases.instance, now: now())
+            logger.notice("handed the lease of the session back", metadata: ["session": "\(session)", "reason": "\(reason)"])
+        } catch {
+            logger.warning("could not hand the lease back; it expires on its own", metadata: ["session": "\(session)", "error": "\(error)"])
+        }
+    }
+
+    /// On a stop: every held lease handed back, and this engine off the list of live ones.
+    func handBackLeases(_ leases: LeaseBook) async {
+        for session in await leases.heldSessions {
+            await handBack(session, leases, reason: "the engine is stopping")
+        }
+        try? await store.removeInstance(leases.instance)
+    }
+
+    /// The sessions in an order that starts at a place of this instance's own, so that engines
+    /// starting together do not all claim the same sessions first.
+    static func rotated(_ sessions: [String], for instance: String) -> [String] {
+        guard !sessions.isEmpty else { return sessions }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in instance.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let start = Int(hash % UInt64(sessions.count))
+        return Array(sessions[start...] + sessions[..<start])
+    }
+
+    /// A few batches of pruning after a round (never inside a tick's transaction); the rest waits
+    /// for the next round.
+    func pruneSome(_ retention: Retention) async {
+        var total = PruneReport()
+        for _ in 0..<4 {
+            do {
+                let report = try await store.prune(retention, now: now(), batch: 500, dryRun: false)
+                total = total + report
+                if max(report.audit, report.journal, report.acted) < 500 { break }
+            } catch {
+                logger.warning("could not prune old records; they are kept", metadata: ["error": "\(error)"])
+                break
+            }
+        }
+        if total.total > 0 {
+            logger.debug("pruned old records", metadata: ["audit": "\(total.audit)", "journal": "\(total.journal)", "acted": "\(total.acted)"])
+            Counter(label: "wadial_pruned_rows_total").increment(by: total.total)
+        }
+    }
+}
