@@ -86,7 +86,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             await keepLeases(leases)
             tasks.addTask {
                 while !Task.isCancelled {
-                    do { try await Task.sleep(for: leases.renewEvery) } catch { return }
+                    do { try await Task.sleep(for: await leases.nextWake(at: self.now())) } catch { return }
                     await self.keepLeases(leases)
                 }
             }
@@ -109,6 +109,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                         continue
                     }
                     guard await leases.holds(session) else { continue }
+                    await leases.ticked(session)
                 }
                 _ = await tick(session: session, at: started)
             }
@@ -123,10 +124,28 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // next instant after it).
             if deadline > clock.now {
                 try? await cancelWhenGracefulShutdown {
-                    try await self.clock.sleep(until: deadline, tolerance: nil)
+                    if let leases = self.options.leases, !self.options.dryRun {
+                        try await self.sleepTickingTakenSessions(until: deadline, leases)
+                    } else {
+                        try await self.clock.sleep(until: deadline, tolerance: nil)
+                    }
                 }
             }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        }
+    }
+
+    /// The sleep between rounds with leases: a session taken over meanwhile (its holder died) is
+    /// ticked at once rather than at the next round, so that it goes without an engine for no
+    /// longer than the lease.
+    private func sleepTickingTakenSessions(until deadline: C.Instant, _ leases: LeaseBook) async throws {
+        while clock.now < deadline {
+            let step = min(clock.now.duration(to: deadline), .milliseconds(100))
+            try await clock.sleep(until: clock.now.advanced(by: step), tolerance: nil)
+            for session in await leases.takeNewlyTaken() where options.sessions.contains(session) {
+                guard !Task.isShuttingDownGracefully else { return }
+                _ = await tick(session: session, at: now())
+            }
         }
     }
 

@@ -23,6 +23,8 @@ public actor LeaseBook: WriteGate {
     }
 
     private var held: [String: Held] = [:]
+    /// Taken over and not ticked yet: the engine ticks them without waiting for its next round.
+    private var newlyTaken: Set<String> = []
     /// The leases of other engines last seen, for the standby's log line, `/healthz` and `/metrics`.
     private(set) var others: [String: Lease] = [:]
 
@@ -41,6 +43,17 @@ public actor LeaseBook: WriteGate {
 
     /// How often a held lease is renewed (and free ones looked for): a fifth of the lease.
     public nonisolated var renewEvery: Duration { duration / 5 }
+
+    /// How long to wait before the next round of keeping: `renewEvery`, or less when another
+    /// engine's lease expires sooner (a standby claims it the moment it ends).
+    func nextWake(at date: Date) -> Duration {
+        var wait = renewEvery
+        for lease in others.values where lease.expires > date {
+            let until = Duration.milliseconds(Int64(min(lease.expires.timeIntervalSince(date), 3600) * 1000) + 20)
+            wait = min(wait, until)
+        }
+        return max(wait, .milliseconds(50))
+    }
 
     public func window(session: String) -> Duration? {
         guard let lease = held[session] else { return nil }
@@ -63,6 +76,7 @@ public actor LeaseBook: WriteGate {
     /// not renewed).
     func claimed(_ lease: Lease, sent: ContinuousClock.Instant) -> Bool {
         let isNew = held[lease.session]?.epoch != lease.epoch
+        if isNew { newlyTaken.insert(lease.session) }
         var entry = held[lease.session] ?? Held(epoch: lease.epoch, validUntil: sent + duration, expires: lease.expires)
         entry.epoch = lease.epoch
         entry.validUntil = sent + duration
@@ -78,6 +92,16 @@ public actor LeaseBook: WriteGate {
         let isNew = others[lease.session]?.holder != lease.holder
         others[lease.session] = lease
         return isNew
+    }
+
+    /// The sessions taken over since they were last ticked (and forgets them).
+    func takeNewlyTaken() -> [String] {
+        defer { newlyTaken = [] }
+        return newlyTaken.filter { held[$0] != nil }.sorted()
+    }
+
+    func ticked(_ session: String) {
+        newlyTaken.remove(session)
     }
 
     func markRelease(_ session: String) {

@@ -17,9 +17,11 @@ extension SandboxWorld {
         return state
     }
 
-    private func existingGroup(_ raw: String) throws(SandboxError) -> GroupState {
+    /// The group, when the session's account is in it (a group of `sessions:` in the world file
+    /// is in those sessions only; one without is in every session).
+    private func existingGroup(_ raw: String, in session: String) throws(SandboxError) -> GroupState {
         guard let jid = GroupJID(raw) else { throw .badRequest("\"\(raw)\" is not a group JID") }
-        guard let group = groups[jid] else { throw .notFound("group \(raw) not found") }
+        guard let group = groups[jid], group.isIn(session) else { throw .notFound("group \(raw) not found") }
         return group
     }
 
@@ -39,12 +41,12 @@ extension SandboxWorld {
 
     public func listGroups(_ session: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        return .array(groups.values.sorted { $0.jid < $1.jid }.map { json($0, style: style, withParticipants: false) })
+        return .array(groups.values.filter { $0.isIn(session) }.sorted { $0.jid < $1.jid }.map { json($0, style: style, withParticipants: false) })
     }
 
     public func metadata(_ session: String, _ raw: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        return json(try existingGroup(raw), style: style, withParticipants: true)
+        return json(try existingGroup(raw, in: session), style: style, withParticipants: true)
     }
 
     public func createGroup(_ session: String, body: JSONValue, style: FieldStyle) throws(SandboxError) -> JSONValue {
@@ -66,7 +68,7 @@ extension SandboxWorld {
 
     public func updateProfile(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        var group = try existingGroup(raw)
+        var group = try existingGroup(raw, in: session)
         let subject = body["subject"]?.string
         let description = body["description"]?.string
         guard subject != nil || description != nil else { throw .badRequest("subject or description is required") }
@@ -81,7 +83,7 @@ extension SandboxWorld {
 
     public func updateParticipants(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        var group = try existingGroup(raw)
+        var group = try existingGroup(raw, in: session)
         guard let action = body["action"]?.string.flatMap(ParticipantOperation.init(rawValue:)) else {
             throw .badRequest("action must be add, remove, promote or demote")
         }
@@ -106,7 +108,7 @@ extension SandboxWorld {
 
     public func updateSetting(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        var group = try existingGroup(raw)
+        var group = try existingGroup(raw, in: session)
         guard let change = SettingChange(body: body) else {
             throw .badRequest("expected " + GroupSetting.all.map(\.bodyShape).joined(separator: ", ") + " with a value the setting takes")
         }
@@ -138,13 +140,13 @@ extension SandboxWorld {
 
     public func inviteCode(_ session: String, _ raw: String) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        let group = try existingGroup(raw)
+        let group = try existingGroup(raw, in: session)
         return .object(["code": .string(group.inviteCode), "link": .string("https://chat.whatsapp.com/" + group.inviteCode)])
     }
 
     public func revokeInvite(_ session: String, _ raw: String) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        var group = try existingGroup(raw)
+        var group = try existingGroup(raw, in: session)
         let generation = (inviteGenerations[group.jid] ?? 0) + 1
         inviteGenerations[group.jid] = generation
         group.inviteCode = Self.code(for: group.jid.rawValue, generation: generation)
@@ -154,7 +156,7 @@ extension SandboxWorld {
 
     public func membershipRequests(_ session: String, _ raw: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        let group = try existingGroup(raw)
+        let group = try existingGroup(raw, in: session)
         return .array(listedRequests(group).map { request in
             var object: [String: JSONValue] = ["jid": .string(request.jid.rawValue)]
             let seconds = request.requestedAt.timeIntervalSince1970.rounded(.down)
@@ -175,7 +177,7 @@ extension SandboxWorld {
     /// An approved requester becomes a member, so the count changes.
     public func decideRequests(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
         _ = try connectedSession(session)
-        var group = try existingGroup(raw)
+        var group = try existingGroup(raw, in: session)
         guard let decision = body["action"]?.string.flatMap(RequestDecision.init(rawValue:)) else {
             throw .badRequest("action must be approve, reject or cancel")
         }
@@ -201,7 +203,7 @@ extension SandboxWorld {
         let me = try connectedSession(session).me
         guard let items = body["groupJids"]?.array, !items.isEmpty else { throw .badRequest("groupJids must be a non-empty list") }
         for item in items {
-            var group = try existingGroup(item.string ?? "")
+            var group = try existingGroup(item.string ?? "", in: session)
             group.members.removeAll { $0.jid == me }
             groups[group.jid] = group
         }

@@ -14,6 +14,10 @@ extension SandboxWorld {
         public var settings: GroupSettings
         public var inviteCode: String
         public var requests: [PendingRequest]
+        /// The sessions whose account is in the group; nil for every session.
+        public var sessions: Set<String>?
+
+        func isIn(_ session: String) -> Bool { sessions?.contains(session) ?? true }
 
         public var size: Int { members.count + unlistedMembers }
 

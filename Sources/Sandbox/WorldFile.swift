@@ -193,7 +193,7 @@ public struct WorldFile: Sendable {
         }
 
         mutating func group(_ node: Node) -> SandboxWorld.GroupState? {
-            let keys = ["jid", "subject", "description", "size", "members", "settings", "invite_code", "requests"]
+            let keys = ["jid", "subject", "description", "size", "members", "settings", "invite_code", "requests", "sessions"]
             guard let fields = mapping(node, "a group", keys: keys), let jid = groupJID(fields["jid"]) else { return nil }
             var group = SandboxWorld.GroupState(jid: jid, subject: fields["subject"].flatMap { string($0, "a subject") } ?? jid.rawValue)
             group.description = fields["description"].flatMap { string($0, "a description") }
@@ -211,6 +211,9 @@ public struct WorldFile: Sendable {
                 group.unlistedMembers = max(0, size - group.members.count)
             }
             if let node = fields["settings"] { group.settings = settings(node, base: group.settings) }
+            if fields["sessions"] != nil {
+                group.sessions = Set(list(fields["sessions"], "sessions").compactMap { string($0, "a session id") })
+            }
             if let node = fields["invite_code"], let code = string(node, "an invite code") { group.inviteCode = code }
             for item in list(fields["requests"], "requests") {
                 if let request = request(item, defaultWaiting: .zero) { group.requests.append(request) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Rules
 import State
 import WadialModels
@@ -21,19 +22,29 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Only this group JID.")
     var group: String?
 
-    @Option(help: "The state file.")
-    var state = SQLiteStateStore.defaultPath
+    @Option(help: "The state store: a SQLite file, or postgres://USER@HOST:PORT/DB (default: $WADIAL_STATE, else .wadial-rules/state.sqlite).")
+    var state: String?
 
     @Option(help: "text or json")
     var format: Format = .text
 
     func run() async throws {
         guard let seconds = RuleDuration.seconds(since) else { throw ValidationError("--since takes a duration like 45m, 24h or 7d") }
-        guard FileManager.default.fileExists(atPath: state) else {
-            throw fail("no state file at \(state) (the engine has not run here, or pass --state)")
+        let location = try StateLocation.resolve(state)
+        guard location.exists else {
+            throw fail("no state file at \(location) (the engine has not run here, or pass --state)")
         }
-        let store = try SQLiteStateStore(path: state)
-        let entries = try await store.audit(since: Date().addingTimeInterval(-Double(seconds)), rule: rule, group: group)
+        var logger = Logger(label: "wadial")
+        logger.logLevel = .warning
+        let store = try await location.open(logger: logger, reading: true)
+        let entries: [AuditEntry]
+        do {
+            entries = try await store.audit(since: Date().addingTimeInterval(-Double(seconds)), rule: rule, group: group)
+        } catch {
+            await store.close()
+            throw fail("\(error)")
+        }
+        await store.close()
         switch format {
         case .json:
             try printJSON(entries)

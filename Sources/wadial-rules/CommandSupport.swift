@@ -84,8 +84,8 @@ struct RuleOptions: ParsableArguments {
 /// What `plan` and `explain` evaluate against: the state file they read (never written), the
 /// time, and the session.
 struct EvaluationOptions: ParsableArguments {
-    @Option(help: "The state file to read (never written); missing: start from nothing.")
-    var state = SQLiteStateStore.defaultPath
+    @Option(help: "The state store to read: a SQLite file (missing: start from nothing) or postgres://USER@HOST:PORT/DB (default: $WADIAL_STATE, else .wadial-rules/state.sqlite).")
+    var state: String?
 
     @Option(help: "Evaluate as of this time (ISO 8601, e.g. 2026-03-02T09:00:00Z); default: now.")
     var at: String?
@@ -102,13 +102,13 @@ struct EvaluationOptions: ParsableArguments {
     }
 
     /// The state to read: the file, or nothing when there is none yet.
-    func store() throws -> any StateStore { try existingState(at: state) }
-}
-
-/// The state file for reading, or an empty memory store when there is none: `plan` and
-/// `explain` never create a state file.
-func existingState(at path: String) throws -> any StateStore {
-    FileManager.default.fileExists(atPath: path) ? try SQLiteStateStore(path: path) : MemoryStateStore()
+    /// The state to read: the store, or nothing when there is no state file yet (`plan` and
+    /// `explain` never create one).
+    func store() async throws -> any StateStore {
+        var logger = Logger(label: "wadial")
+        logger.logLevel = .warning
+        return try await StateLocation.resolve(state).open(logger: logger, reading: true)
+    }
 }
 
 /// An ISO 8601 time from a flag.

@@ -32,7 +32,7 @@ struct ExplainCommand: AsyncParsableCommand {
         guard let session = try evaluation.sessions(rules: rules, configuration: configuration).first else { return }
         var logger = Logger(label: "wadial")
         logger.logLevel = .error
-        let store = try evaluation.store()
+        let store = try await evaluation.store()
         let explanation = try await withAPIClient(configuration, logger: logger) { client in
             let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
             do {

@@ -24,7 +24,7 @@ struct PlanCommand: AsyncParsableCommand {
         let sessions = try evaluation.sessions(rules: rules, configuration: configuration)
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
-        let store = try evaluation.store()
+        let store = try await evaluation.store()
         let rows = try await withAPIClient(configuration, logger: logger) { client in
             var rows: [[String]] = []
             for session in sessions {

@@ -10,6 +10,7 @@ import State
 import WadialAPI
 import WadialModels
 import Prometheus
+import PostgresState
 import ProcessMemory
 import UnixSignals
 
@@ -25,8 +26,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var ruleOptions: RuleOptions
 
-    @Option(help: "The state file (SQLite).")
-    var state = SQLiteStateStore.defaultPath
+    @Option(help: "The state store: a SQLite file, or postgres://USER@HOST:PORT/DB shared by engines on several machines (default: $WADIAL_STATE, else .wadial-rules/state.sqlite).")
+    var state: String?
 
     @Option(help: "A session to run (repeatable; default: the rules' sessions or $WADIAL_SESSION_ID).")
     var session: [String] = []
@@ -84,26 +85,58 @@ struct RunCommand: AsyncParsableCommand {
         // Fail fast, with every error, before anything starts. (--sandbox loads them again once
         // its port is known, for the webhook default.)
         let rules = try ruleOptions.load()
+        let location = try stateLocation()
         if sandbox {
-            try await runWithSandbox(store: try openStore(logger: logger), registry: registry, logger: logger)
+            let store = try await openStore(location, rules: rules, logger: logger)
+            do {
+                try await runWithSandbox(store: store, location: location, registry: registry, logger: logger)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
             return
         }
         // The configuration before the state file: a run that cannot start creates nothing.
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let sessions = try sessions(session, rules: rules, configuration: configuration)
-        let store = try openStore(logger: logger)
-        logStart(rules: rules, sessions: sessions, logger: logger)
+        let store = try await openStore(location, rules: rules, logger: logger)
+        let leases = leaseBook(rules)
+        logStart(rules: rules, sessions: sessions, location: location, leases: leases, logger: logger)
         defer { logStop(logger: logger) }
-        try await withAPIClient(withLimits(configuration, rules), logger: logger) { client in
-            let engine = Engine(rules: rules, options: engineOptions(sessions: sessions), client: client, store: store,
+        var limited = withLimits(configuration, rules)
+        limited.writeGate = leases
+        try await withAPIClient(limited, logger: logger) { client in
+            let engine = Engine(rules: rules, options: engineOptions(sessions: sessions, rules: rules, leases: leases), client: client, store: store,
                                 clock: ContinuousClock(), logger: logger)
             let group = ServiceGroup(configuration: Self.bounded(.init(
                 services: [.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)]
                     + companions(for: engine, environment: ProcessInfo.processInfo.environment, registry: registry, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
             try await checkOnce(engine)
         }
+    }
+
+    /// `--state`, `$WADIAL_STATE`, or the default file (`--sandbox` keeps its own).
+    func stateLocation() throws -> StateLocation {
+        let location = try StateLocation.resolve(state)
+        if sandbox, location.isDefaultFile { return .file(Self.sandboxStatePath) }
+        return location
+    }
+
+    /// One active engine per session (not for a dry run, which writes nothing): this process's
+    /// lease book, with the rules' lease duration and margin.
+    func leaseBook(_ rules: RuleSet) -> LeaseBook? {
+        guard !dryRun else { return nil }
+        let lease = rules.settings.lease
+        return LeaseBook(instance: LeaseBook.instanceID(), duration: lease.duration, margin: lease.margin)
     }
 
     /// `--once` exits 1 when any of its ticks failed (the API unreachable, a 401, the state
@@ -115,12 +148,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// One line at start: what runs, on what, against which sessions.
-    func logStart(rules: RuleSet, sessions: [String], logger: Logger) {
-        logger.notice("engine starting", metadata: [
+    func logStart(rules: RuleSet, sessions: [String], location: StateLocation, leases: LeaseBook?, logger: Logger) {
+        var metadata: Logger.Metadata = [
             "version": "\(WadialRules.version)", "rules": "\(rules.rules.count)", "policies": "\(rules.policies.count)",
-            "files": "\(rules.files.joined(separator: ","))", "state": "\(dryRun ? "memory (dry run)" : (sandbox ? sandboxStatePath : state))",
+            "files": "\(rules.files.joined(separator: ","))", "state": "\(dryRun ? "memory (dry run)" : location.description)",
             "sessions": "\(sessions.joined(separator: ","))", "poll": "\(RuleDuration.format(rules.settings.pollInterval))",
-        ])
+        ]
+        if let leases {
+            metadata["instance"] = "\(leases.instance)"
+            metadata["lease"] = "\(RuleDuration.format(leases.duration))"
+        }
+        logger.notice("engine starting", metadata: metadata)
     }
 
     /// One line at stop, with why.
@@ -128,19 +166,18 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("engine stopped", metadata: ["reason": "\(once ? "--once: one tick per session done" : "stopped (SIGTERM or SIGINT, or the engine ended)")"])
     }
 
-    /// The state store: the SQLite file (a notice when it is new or empty), or memory for a dry run.
-    func openStore(logger: Logger) throws -> any StateStore {
+    /// The state store (a notice when a file is new or empty), or memory for a dry run. On
+    /// PostgreSQL, a clock off the server's by more than half the lease margin is warned about:
+    /// leases compare times of different machines.
+    func openStore(_ location: StateLocation, rules: RuleSet, logger: Logger) async throws -> any StateStore {
         guard !dryRun else { return MemoryStateStore() }
-        let path = sandbox ? sandboxStatePath : state
-        do {
-            let file = try SQLiteStateStore(path: path)
-            if file.isNew {
-                logger.notice("starting on a new state file: nothing is remembered yet", metadata: ["state": "\(path)"])
-            }
-            return file
-        } catch {
-            throw fail("\(error)")
+        let store = try await location.open(logger: logger)
+        if let shared = store as? PostgresStateStore, abs(shared.clockSkew) > rules.settings.lease.margin.seconds / 2 {
+            logger.warning("this machine's clock is off the database server's; keep clocks in step (NTP), or lengthen settings.lease.margin", metadata: [
+                "skew_s": "\(String(format: "%.1f", shared.clockSkew))", "margin": "\(RuleDuration.format(rules.settings.lease.margin))",
+            ])
         }
+        return store
     }
 
     /// How long a stop (SIGTERM, SIGINT) may take: the write in flight finishes within it (an
@@ -157,14 +194,13 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Free heap memory goes back to the system after every round of ticks, so that resident
     /// memory follows what a tick needs rather than the largest tick so far.
-    func engineOptions(sessions: [String]) -> Engine<ContinuousClock>.Options {
-        .init(sessions: sessions, dryRun: dryRun, once: once, afterRound: { ProcessMemory.releaseFree() })
+    func engineOptions(sessions: [String], rules: RuleSet, leases: LeaseBook?) -> Engine<ContinuousClock>.Options {
+        .init(sessions: sessions, dryRun: dryRun, once: once, afterRound: { ProcessMemory.releaseFree() }, leases: leases,
+              retention: rules.settings.retention.store)
     }
 
     /// `--sandbox` keeps its state apart from a real account's.
-    var sandboxStatePath: String {
-        state == SQLiteStateStore.defaultPath ? ".wadial-rules/sandbox-state.sqlite" : state
-    }
+    static let sandboxStatePath = ".wadial-rules/sandbox-state.sqlite"
 
     func withLimits(_ configuration: WadialConfiguration, _ rules: RuleSet) -> WadialConfiguration {
         var configuration = configuration
@@ -173,7 +209,7 @@ struct RunCommand: AsyncParsableCommand {
         return configuration
     }
 
-    private func runWithSandbox(store: any StateStore, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
+    private func runWithSandbox(store: any StateStore, location: StateLocation, registry: PrometheusCollectorRegistry?, logger: Logger) async throws {
         let file = DemoWorld.file()
         let key = "sandbox-key"
         let server = SandboxServer(world: file.world(), apiKey: key)
@@ -181,7 +217,7 @@ struct RunCommand: AsyncParsableCommand {
         quiet.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = server.application(port: 0, logger: quiet) { continuation.yield($0) }
-        let engine = SandboxedEngine(ports: ports, key: key, command: self, store: store, registry: registry, logger: logger)
+        let engine = SandboxedEngine(ports: ports, key: key, command: self, store: store, location: location, registry: registry, logger: logger)
         // When the engine ends (--once), the sandbox shuts down gracefully with it.
         let group = ServiceGroup(configuration: Self.bounded(.init(
             services: [.init(service: app), .init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -195,6 +231,7 @@ struct RunCommand: AsyncParsableCommand {
         let key: String
         let command: RunCommand
         let store: any StateStore
+        let location: StateLocation
         let registry: PrometheusCollectorRegistry?
         let logger: Logger
 
@@ -207,10 +244,13 @@ struct RunCommand: AsyncParsableCommand {
             var environment = ProcessInfo.processInfo.environment
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
-            command.logStart(rules: rules, sessions: [DemoWorld.session], logger: logger)
+            let leases = command.leaseBook(rules)
+            command.logStart(rules: rules, sessions: [DemoWorld.session], location: location, leases: leases, logger: logger)
             defer { command.logStop(logger: logger) }
-            try await withAPIClient(command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules), logger: logger) { client in
-                let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session]),
+            var configuration = command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules)
+            configuration.writeGate = leases
+            try await withAPIClient(configuration, logger: logger) { client in
+                let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session], rules: rules, leases: leases),
                                     client: client, store: store, clock: ContinuousClock(), logger: logger)
                 let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
                 // The engine first: when it ends (--once), the reloader and metrics end with it.
