@@ -120,10 +120,15 @@ struct LeaseFailoverTests {
         let first = try EngineProcess(arguments, environment: environment, folder: folder, name: "a")
         engines.append(first)
         #expect(try await first.waitFor("holding the lease", limit: 10) != nil, "\(first.output)")
-        let second = try EngineProcess(arguments, environment: environment, folder: folder, name: "b")
+        let metricsPort = try PostgresTestServer.freePort()
+        let second = try EngineProcess(arguments + ["--metrics", "127.0.0.1:\(metricsPort)"], environment: environment, folder: folder, name: "b")
         engines.append(second)
-        // The second waits, says so once, and names the holder.
+        // The second waits, says so once, and names the holder; healthy as a standby.
         #expect(try await second.waitFor("standby: another engine holds the lease", limit: 10) != nil, "\(second.output)")
+        let health = try await Self.get("http://127.0.0.1:\(metricsPort)/healthz")
+        #expect(health.status == 200 && health.body.hasPrefix("ok: standby: session s is held by "), "\(health)")
+        let metrics = try await Self.get("http://127.0.0.1:\(metricsPort)/metrics")
+        #expect(metrics.body.contains("wadial_lease_held{session=\"s\"} 0"), "\(metrics.body)")
         try await Task.sleep(for: .seconds(2))
         #expect(!second.output.contains("holding the lease"), "two engines hold one session: \(second.output)")
         #expect(second.output.components(separatedBy: "standby:").count == 2, "the standby line is logged once: \(second.output)")
@@ -150,6 +155,14 @@ struct LeaseFailoverTests {
         for (jid, count) in counts where count != 1 {
             Issue.record("\(jid) was sent approve \(count) times")
         }
+        // prune beside the running engine: nothing is old enough yet.
+        let prune = try await CommandLineTests.runDetached(["prune", "--rules", rules, "--state", state, "--dry-run"])
+        #expect(prune.status == 0 && prune.output.contains("would remove 0 audit rows (older than 90d), 0 closed journal intents"), "\(prune.output)")
+    }
+
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let (data, response) = try await URLSession.shared.data(from: try #require(URL(string: url)))
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
     /// The PostgreSQL cluster mode: three engines, three sessions, one database.
