@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "State", targets: ["State"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "PostgresState", targets: ["PostgresState"]),
+        // Seeded randomness and the private PostgreSQL cluster, for the tests and the benchmarks.
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

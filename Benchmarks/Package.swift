@@ -44,6 +44,8 @@ let package = Package(
         benchmark("APIEfficiency", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
         benchmark("ReactionLatency", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
         benchmark("Memory", [product("Sandbox"), product("WadialAPI"), product("WadialModels")]),
+        benchmark("StateStore", [product("State"), product("PostgresState"), product("WadialModels"), product("TestSupport"),
+                                 .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,7 +52,15 @@ extension Engine {
     private func claim(_ session: String, _ leases: LeaseBook, until expires: Date, now wall: Date, sent: ContinuousClock.Instant) async -> Bool {
         let wasHeld = await leases.holds(session)
         do {
-            switch try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall) {
+            var claim = try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall)
+            // A holder that was a process of this machine and is gone (killed, crashed): taken
+            // over at once, rather than after its lease runs out.
+            if case .busy(let lease) = claim, await leases.isGoneFromThisMachine(lease.holder) {
+                logger.notice("the engine holding the lease was a process of this machine that is gone; taking over at once",
+                              metadata: ["session": "\(session)", "holder": "\(lease.holder)"])
+                claim = try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall, replacing: lease.holder)
+            }
+            switch claim {
             case .held(let lease):
                 if await leases.claimed(lease, sent: sent) {
                     logger.notice("holding the lease of the session: this engine acts for it", metadata: [

@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 public import State
 public import WadialAPI
 
@@ -28,17 +31,47 @@ public actor LeaseBook: WriteGate {
     /// The leases of other engines last seen, for the standby's log line, `/healthz` and `/metrics`.
     private(set) var others: [String: Lease] = [:]
 
-    /// `instance` is this engine's holder id (`host:pid:nonce`): unique per process.
-    public init(instance: String, duration: Duration, margin: Duration) {
+    /// Whether a gone process of this machine loses its leases at once (`isGoneFromThisMachine`);
+    /// off, its leases are waited out as those of another machine's engine are.
+    public nonisolated let localTakeover: Bool
+
+    /// `instance` is this engine's holder id (`instanceID()`): unique per process.
+    public init(instance: String, duration: Duration, margin: Duration, localTakeover: Bool = true) {
         self.instance = instance
         self.duration = duration
         self.margin = margin
+        self.localTakeover = localTakeover
     }
 
-    /// A fresh holder id for this process: host name, process id and a random nonce.
+    /// A fresh holder id for this process: `HOST:PID:NONCE:PLACE`, the host name, process id, a
+    /// random nonce, and where the process id means something (a hash of the kernel's boot id and
+    /// the process's pid namespace), so that another engine can tell whether the holder is a
+    /// process of its own machine and namespace, and whether that process still exists.
     public static func instanceID() -> String {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-        return "\(host):\(ProcessInfo.processInfo.processIdentifier):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        return "\(host):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16)):\(place)"
+    }
+
+    /// The kernel boot and pid namespace this process runs in, hashed (64 bits, hex); empty where
+    /// they cannot be read (then no holder is ever judged dead by its process id).
+    static let place: String = {
+        guard let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
+              let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+        else { return "" }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (boot.trimmingCharacters(in: .whitespacesAndNewlines) + "|" + namespace).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }()
+
+    /// Whether `holder` is an engine process of this machine and pid namespace that no longer
+    /// exists (a SIGKILL, a crash): its lease can be taken at once instead of after it expires. A
+    /// holder of another machine, or whose process id is alive (even reused by another program),
+    /// is never judged dead.
+    public func isGoneFromThisMachine(_ holder: String) -> Bool {
+        let parts = holder.split(separator: ":", omittingEmptySubsequences: false)
+        guard localTakeover, parts.count == 4, !Self.place.isEmpty, parts[3] == Self.place, holder != instance, let pid = Int32(parts[1]), pid > 0 else { return false }
+        if pid == getpid() { return true }
+        return kill(pid, 0) == -1 && errno == ESRCH
     }
 
     /// How often a held lease is renewed (and free ones looked for): a fifth of the lease.

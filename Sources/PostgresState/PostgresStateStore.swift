@@ -420,14 +420,14 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) async throws -> LeaseClaim {
         let logger = logger
         return try await transaction("claim a session's lease in") { connection in
             _ = try await Self.rows(connection, "INSERT INTO wadial_leases (session, holder, epoch, expires) VALUES ($1, '', 0, 0) ON CONFLICT DO NOTHING",
                                     [.text(session)], logger: logger)
             let current = try await Self.lockedLease(session, connection, logger: logger)
             // The row made just now (epoch 0, never held) counts as no lease at all.
-            let claim = LeaseProtocol.claim(current?.epoch == 0 ? nil : current, session: session, holder: holder, until: expires, now: now)
+            let claim = LeaseProtocol.claim(current?.epoch == 0 ? nil : current, session: session, holder: holder, until: expires, now: now, replacing: dead)
             if case .held(let lease) = claim {
                 _ = try await Self.rows(connection, "UPDATE wadial_leases SET holder = $2, epoch = $3, expires = $4 WHERE session = $1",
                                         [.text(session), .text(lease.holder), .int(lease.epoch), .double(lease.expires.timeIntervalSince1970)], logger: logger)

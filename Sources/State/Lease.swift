@@ -107,13 +107,13 @@ public struct LeaseFenced: Error, Sendable, CustomStringConvertible {
 public enum LeaseProtocol {
     /// The lease after `holder` claims it until `expires` at `now`: `current` is the stored row
     /// (nil when there is none yet).
-    public static func claim(_ current: Lease?, session: String, holder: String, until expires: Date, now: Date) -> LeaseClaim {
+    public static func claim(_ current: Lease?, session: String, holder: String, until expires: Date, now: Date, replacing dead: String? = nil) -> LeaseClaim {
         guard let current else { return .held(Lease(session: session, holder: holder, epoch: 1, expires: expires)) }
         if current.holder == holder, current.expires > now {
             // A renewal: same epoch, never shortened.
             return .held(Lease(session: session, holder: holder, epoch: current.epoch, expires: max(expires, current.expires)))
         }
-        if current.isHeld(at: now) { return .busy(current) }
+        if current.isHeld(at: now), current.holder != dead || dead == holder { return .busy(current) }
         // Free, handed back or expired (even if it was this holder's: what it wrote under the old
         // epoch is reconciled as a predecessor's would be).
         let (next, overflow) = current.epoch.addingReportingOverflow(1)

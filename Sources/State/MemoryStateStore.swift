@@ -84,9 +84,9 @@ public actor MemoryStateStore: StateStore {
         }
     }
 
-    public func claimLease(session: String, holder: String, until expires: Date, now: Date) -> LeaseClaim {
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) -> LeaseClaim {
         let current = leaseBook[session]
-        let claim = LeaseProtocol.claim(current, session: session, holder: holder, until: expires, now: now)
+        let claim = LeaseProtocol.claim(current, session: session, holder: holder, until: expires, now: now, replacing: dead)
         if case .held(let lease) = claim { leaseBook[session] = lease }
         return claim
     }

@@ -291,9 +291,9 @@ public final class SQLiteStateStore: StateStore {
         Lease(session: row["session"], holder: row["holder"], epoch: row["epoch"], expires: Date(timeIntervalSince1970: row["expires"]))
     }
 
-    public func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) async throws -> LeaseClaim {
         try await immediate { db in
-            let claim = LeaseProtocol.claim(try Self.lease(session, db), session: session, holder: holder, until: expires, now: now)
+            let claim = LeaseProtocol.claim(try Self.lease(session, db), session: session, holder: holder, until: expires, now: now, replacing: dead)
             if case .held(let lease) = claim {
                 try db.execute(sql: "INSERT OR REPLACE INTO leases (session, holder, epoch, expires) VALUES (?, ?, ?, ?)",
                                arguments: [lease.session, lease.holder, lease.epoch, lease.expires.timeIntervalSince1970])

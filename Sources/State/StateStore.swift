@@ -37,7 +37,9 @@ public protocol StateStore: Sendable {
     /// Takes or renews the session's lease for `holder` until `expires`, in one atomic step: held
     /// when it is free, expired, handed back, or already the holder's (a take-over, anything but
     /// a renewal, gets a new epoch); busy when another holder's lease has not expired at `now`.
-    func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim
+    /// `replacing` names a holder known to be dead (a process of this machine that is gone): its
+    /// lease is taken as if it had expired.
+    func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) async throws -> LeaseClaim
     /// Hands the lease back at once (when `holder` still holds it): another engine takes it on
     /// its next claim, without waiting for it to expire.
     func releaseLease(session: String, holder: String, now: Date) async throws
@@ -62,6 +64,10 @@ public protocol StateStore: Sendable {
 
 extension StateStore {
     public func close() async {}
+
+    public func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+        try await claimLease(session: session, holder: holder, until: expires, now: now, replacing: nil)
+    }
 }
 
 extension StateStore {

@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let sessions = try sessions(session, rules: rules, configuration: configuration)
         let store = try await openStore(location, rules: rules, logger: logger)
-        let leases = leaseBook(rules)
+        let leases = try leaseBook(rules)
         logStart(rules: rules, sessions: sessions, location: location, leases: leases, logger: logger)
         defer { logStop(logger: logger) }
         var limited = withLimits(configuration, rules)
@@ -133,10 +133,16 @@ struct RunCommand: AsyncParsableCommand {
 
     /// One active engine per session (not for a dry run, which writes nothing): this process's
     /// lease book, with the rules' lease duration and margin.
-    func leaseBook(_ rules: RuleSet) -> LeaseBook? {
+    func leaseBook(_ rules: RuleSet) throws -> LeaseBook? {
         guard !dryRun else { return nil }
         let lease = rules.settings.lease
-        return LeaseBook(instance: LeaseBook.instanceID(), duration: lease.duration, margin: lease.margin)
+        let local: Bool
+        switch ProcessInfo.processInfo.environment["WADIAL_LEASE_LOCAL_TAKEOVER"] {
+        case nil, "", "on": local = true
+        case "off": local = false
+        case let other?: throw fail("WADIAL_LEASE_LOCAL_TAKEOVER is \(TextEscaping.quoted(other)); expected on or off")
+        }
+        return LeaseBook(instance: LeaseBook.instanceID(), duration: lease.duration, margin: lease.margin, localTakeover: local)
     }
 
     /// `--once` exits 1 when any of its ticks failed (the API unreachable, a 401, the state
@@ -244,7 +250,7 @@ struct RunCommand: AsyncParsableCommand {
             var environment = ProcessInfo.processInfo.environment
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
-            let leases = command.leaseBook(rules)
+            let leases = try command.leaseBook(rules)
             command.logStart(rules: rules, sessions: [DemoWorld.session], location: location, leases: leases, logger: logger)
             defer { command.logStop(logger: logger) }
             var configuration = command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules)

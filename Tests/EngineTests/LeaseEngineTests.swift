@@ -82,6 +82,27 @@ struct LeaseEngineTests {
         #expect(await leases.epoch("s") == nil)
     }
 
+    @Test func aGoneProcessOfThisMachineIsToldFromALiveOneAndFromAnotherMachine() async throws {
+        let me = LeaseBook.instanceID()
+        let book = LeaseBook(instance: me, duration: .seconds(10), margin: .seconds(2))
+        let place = String(me.split(separator: ":")[3])
+        #expect(!place.isEmpty)
+        // A process that ran here and has ended (reaped): gone.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        #expect(await book.isGoneFromThisMachine("host:\(child.processIdentifier):1:\(place)"))
+        // Alive (this process's parent), another machine or namespace, or not an id of ours: not gone.
+        #expect(await !book.isGoneFromThisMachine("host:\(getppid()):1:\(place)"))
+        #expect(await !book.isGoneFromThisMachine("host:\(child.processIdentifier):1:0123456789abcdef"))
+        #expect(await !book.isGoneFromThisMachine("host:\(child.processIdentifier):1"))
+        #expect(await !book.isGoneFromThisMachine(me))
+        // With local take-over off, nothing is judged gone.
+        let waiting = LeaseBook(instance: me, duration: .seconds(10), margin: .seconds(2), localTakeover: false)
+        #expect(await !waiting.isGoneFromThisMachine("host:\(child.processIdentifier):1:\(place)"))
+    }
+
     @Test func sessionsAreSharedOutFairly() async throws {
         let store = MemoryStateStore()
         let world = SandboxWorld(sessions: ["s1", "s2", "s3"].map { .init(id: $0) }, groups: [])

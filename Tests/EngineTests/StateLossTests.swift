@@ -29,9 +29,9 @@ actor FullDisk: StateStore {
     func openIntents() async throws -> [JournalEntry] { await inner.openIntents() }
     func appendAudit(_ entries: [AuditEntry]) async throws { try write(); await inner.appendAudit(entries) }
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] { await inner.audit(since: since, rule: rule, group: group) }
-    func claimLease(session: String, holder: String, until expires: Date, now: Date) async throws -> LeaseClaim {
+    func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) async throws -> LeaseClaim {
         try write()
-        return await inner.claimLease(session: session, holder: holder, until: expires, now: now)
+        return await inner.claimLease(session: session, holder: holder, until: expires, now: now, replacing: dead)
     }
     func releaseLease(session: String, holder: String, now: Date) async throws { try write(); await inner.releaseLease(session: session, holder: holder, now: now) }
     func leases() async throws -> [Lease] { await inner.leases() }

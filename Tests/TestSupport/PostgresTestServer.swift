@@ -34,7 +34,10 @@ public actor PostgresTestServer {
             throw Unavailable(description: "PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb): "
                 + "run `make test`, which installs Debian's postgresql package, or `apt-get install -y postgresql`")
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-pg-\(UUID().uuidString)").path
+        // In /tmp itself when root: the server runs as nobody, who must reach the folder (a
+        // TMPDIR under root's home would not do).
+        let base = getuid() == 0 ? URL(fileURLWithPath: "/tmp") : FileManager.default.temporaryDirectory
+        let folder = base.appendingPathComponent("wadial-pg-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         if getuid() == 0 { try FileManager.default.setAttributes([.ownerAccountName: "nobody"], ofItemAtPath: folder) }
         try Self.run(bin + "/initdb", ["-D", folder + "/data", "-U", "wadial", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"])
@@ -95,9 +98,21 @@ public actor PostgresTestServer {
 
     /// A loopback port nothing listens on now (bound to port 0, then closed).
     public static func freePort() throws -> Int {
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        return reserved.port
+    }
+}
+
+/// A loopback port bound and not listening, for as long as it is held: a connection to it is
+/// refused, and no other server can take it meanwhile.
+public final class ReservedPort: @unchecked Sendable {
+    public let port: Int
+    private var fd: Int32
+
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Unavailable(description: "socket() failed") }
-        defer { close(fd) }
+        guard fd >= 0 else { throw PostgresTestServer.Unavailable(description: "socket() failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -105,14 +120,24 @@ public actor PostgresTestServer {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw Unavailable(description: "bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw Unavailable(description: "getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound == 0, named == 0 else {
+            close(fd)
+            throw PostgresTestServer.Unavailable(description: "could not bind a loopback port")
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
     }
+
+    public func release() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
+    deinit { release() }
 }
 
 /// Stops the cluster and removes its folder when the test process exits.

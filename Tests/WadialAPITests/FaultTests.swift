@@ -5,6 +5,7 @@ import NIOHTTP1
 import Sandbox
 import SandboxTesting
 import Testing
+import TestSupport
 import WadialAPI
 import WadialModels
 
@@ -175,8 +176,11 @@ struct FaultTests {
     }
 
     @Test func aRefusedConnectionIsAConnectErrorAndWritesMayRetryIt() async throws {
-        // Bind a port, then close it: nothing listens there.
-        let port = try await withSandboxServer(world: demoWorld()) { _, port in port }
+        // A port bound and not listening, held for the test: refused, and no other server of the
+        // test run can take it meanwhile.
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         let client = HTTPWadialClient(
             configuration: WadialConfiguration(baseURL: "http://127.0.0.1:\(port)", apiKey: APIKey(testKey),
                                                retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))),
