@@ -22,9 +22,13 @@ extension Engine {
         var live = 1
         do {
             live = max(try await store.heartbeat(instance: leases.instance, until: expires, now: wall).count, 1)
+            if await leases.storeAnswered(true) { logger.notice("the state store answers again; leases are kept") }
         } catch {
-            logger.warning("could not record this engine as alive in the state store; the leases it holds run out unless renewed",
-                           metadata: ["error": "\(error)"])
+            // Logged once until the store answers again (a renewal is tried every fifth of the lease).
+            if await leases.storeAnswered(false) {
+                logger.warning("could not reach the state store to keep the leases; they run out unless renewed, and writes stop a margin before",
+                               metadata: ["error": "\(error)"])
+            }
         }
         let share = (sessions.count + live - 1) / live
         let order = Self.rotated(sessions, for: leases.instance)
@@ -82,7 +86,7 @@ extension Engine {
                 return false
             }
         } catch {
-            logger.warning("could not claim or renew the lease of the session", metadata: ["session": "\(session)", "error": "\(error)"])
+            logger.debug("could not claim or renew the lease of the session", metadata: ["session": "\(session)", "error": "\(error)"])
             return wasHeld
         }
     }

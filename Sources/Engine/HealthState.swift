@@ -13,6 +13,11 @@ extension Engine {
         // A standby (every session's lease held elsewhere) is healthy: it is doing its job.
         if let leases = options.leases, !options.dryRun {
             let rows = await leases.status()
+            for row in rows where row.here {
+                if await leases.window(session: row.session) == nil {
+                    return (false, "the lease of session \(row.session) is about to lapse (not renewed: the state store does not answer); no writes are sent")
+                }
+            }
             if !rows.contains(where: \.here) {
                 guard !rows.isEmpty else { return (false, "no session's lease held or seen yet") }
                 return (true, "standby: " + rows.map { "session \($0.session) is held by \($0.holder)" }.joined(separator: "; "))

@@ -26,6 +26,15 @@ public actor LeaseBook: WriteGate {
     }
 
     private var held: [String: Held] = [:]
+    /// Whether the store failed the last heartbeat or claim: logged when it starts and ends.
+    private var storeFailing = false
+
+    /// Records whether the store answered; true when that is a change (to be logged).
+    func storeAnswered(_ answered: Bool) -> Bool {
+        defer { storeFailing = !answered }
+        return storeFailing == answered
+    }
+
     /// Taken over and not ticked yet: the engine ticks them without waiting for its next round.
     private var newlyTaken: Set<String> = []
     /// The leases of other engines last seen, for the standby's log line, `/healthz` and `/metrics`.

@@ -103,6 +103,15 @@ struct LeaseEngineTests {
         #expect(await !waiting.isGoneFromThisMachine("host:\(child.processIdentifier):1:\(place)"))
     }
 
+    @Test func aLeaseThatIsNotRenewedMakesTheEngineUnhealthyBeforeItLapses() async throws {
+        let leases = LeaseBook(instance: "me:1:a", duration: .seconds(10), margin: .seconds(2))
+        let engine = try engine(world(), MemoryStateStore(), leases: leases)
+        // Last renewed 8.5 s ago (the store has not answered since): less than the margin is left.
+        _ = await leases.claimed(Lease(session: "s", holder: "me:1:a", epoch: 1, expires: Date().addingTimeInterval(1.5)), sent: .now - .milliseconds(8500))
+        let health = await engine.health(at: Date())
+        #expect(!health.healthy && health.reason.contains("lease of session s is about to lapse"), "\(health)")
+    }
+
     @Test func sessionsAreSharedOutFairly() async throws {
         let store = MemoryStateStore()
         let world = SandboxWorld(sessions: ["s1", "s2", "s3"].map { .init(id: $0) }, groups: [])
