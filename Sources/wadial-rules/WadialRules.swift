@@ -6,7 +6,7 @@ struct WadialRules: AsyncParsableCommand {
         commandName: "wadial-rules",
         abstract: "Workflow automation rules for WhatsApp groups managed through the WADial API.",
         version: WadialRules.version,
-        subcommands: [RunCommand.self, PlanCommand.self, CheckCommand.self, ExplainCommand.self, AuditCommand.self, PruneCommand.self, TestCommand.self, SchemaCommand.self, SandboxCommand.self, APICommand.self]
+        subcommands: [RunCommand.self, PlanCommand.self, CheckCommand.self, ExplainCommand.self, AuditCommand.self, PruneCommand.self, BackupCommand.self, TestCommand.self, SchemaCommand.self, SandboxCommand.self, APICommand.self]
     )
 
     /// The release: `wadial-rules --version`, and the start line of `run`.

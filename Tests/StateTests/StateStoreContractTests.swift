@@ -161,6 +161,21 @@ struct StateStoreContractTests {
         #expect(try await reopened.openIntents().map(\.intent.operation) == [.leave])
     }
 
+    @Test func sqliteBackupIsACompleteCopyAndNeverOverwrites() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-backup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStateStore(path: folder.appendingPathComponent("state.sqlite").path)
+        try await store.setValue("fired", for: StateKey(.threshold, rule: "r", group: group.rawValue))
+        // Written while a second connection holds an open intent: the copy has both.
+        _ = try await store.openIntent(JournalIntent(session: "s", group: nil, operation: .leave, rules: ["r"], targets: [], detail: "", at: at))
+        let copy = folder.appendingPathComponent("copy.sqlite").path
+        try await store.backup(to: copy)
+        let restored = try SQLiteStateStore(path: copy)
+        #expect(try await restored.values(.threshold).values.first == "fired")
+        #expect(try await restored.openIntents().count == 1)
+        await #expect(throws: SQLiteStateStore.BackupTargetExists.self) { try await store.backup(to: copy) }
+    }
+
     @Test func storedOperationsAndOutcomesReadBack() {
         for operation in JournalOperation.known {
             #expect(JournalOperation(stored: operation.description) == operation)
