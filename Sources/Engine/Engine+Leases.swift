@@ -14,14 +14,25 @@ extension Engine {
     /// out, and writes stop a margin before it does. A claim answered "busy" means another engine
     /// took the session over: it is dropped at once.
     func keepLeases(_ leases: LeaseBook) async {
+        guard !options.sessions.isEmpty else { return }
+        // Never beside a hand-back: a renewal sent after the hand-back would take the lease again.
+        await leases.exclusively { await self.keepLeasesOnce(leases) }
+    }
+
+    private func keepLeasesOnce(_ leases: LeaseBook) async {
         let sessions = options.sessions
-        guard !sessions.isEmpty else { return }
         let wall = now()
         let sent = ContinuousClock.now
         let expires = wall.addingTimeInterval(leases.duration.seconds)
         var live = 1
         do {
-            live = max(try await store.heartbeat(instance: leases.instance, until: expires, now: wall).count, 1)
+            // An engine of this machine that is gone no longer counts toward the shares.
+            var alive = 0
+            for instance in try await storeCall(leases, { try await self.store.heartbeat(instance: leases.instance, until: expires, now: wall) })
+            where await !leases.isGoneFromThisMachine(instance.id) {
+                alive += 1
+            }
+            live = max(alive, 1)
             if await leases.storeAnswered(true) { logger.notice("the state store answers again; leases are kept") }
         } catch {
             // Logged once until the store answers again (a renewal is tried every fifth of the lease).
@@ -40,10 +51,21 @@ extension Engine {
             guard held < share else { break }
             if await claim(session, leases, until: expires, now: wall, sent: sent) { held += 1 }
         }
-        if held > share {
-            for session in order.reversed().prefix(held - share) where await leases.holds(session) {
-                await leases.markRelease(session)
+        // Beyond the share, a session nobody has held for a whole lease (no live engine serves it:
+        // engines with other session lists, say) is taken all the same: never left alone.
+        if held >= share, let rows = try? await storeCall(leases, { try await self.store.leases() }) {
+            let known = Dictionary(rows.map { ($0.session, $0) }, uniquingKeysWith: { $1 })
+            let runningALease = ContinuousClock.now - (await leases.startedAt) >= leases.duration
+            for session in order where await !leases.holds(session) {
+                let alone = known[session].map { !$0.isHeld(at: wall) && wall.timeIntervalSince($0.expires) >= leases.duration.seconds } ?? runningALease
+                guard alone else { continue }
+                if await claim(session, leases, until: expires, now: wall, sent: sent) { held += 1 }
             }
+        }
+        if held > share {
+            var extras: [String] = []
+            for session in order.reversed() where await leases.holds(session) { extras.append(session) }
+            for session in extras.prefix(held - share) { await leases.markRelease(session) }
         }
         for row in await leases.status() {
             Gauge(label: "wadial_lease_held", dimensions: [("session", row.session)]).record(row.here ? 1 : 0)
@@ -56,13 +78,15 @@ extension Engine {
     private func claim(_ session: String, _ leases: LeaseBook, until expires: Date, now wall: Date, sent: ContinuousClock.Instant) async -> Bool {
         let wasHeld = await leases.holds(session)
         do {
-            var claim = try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall)
+            var claim = try await storeCall(leases) { try await self.store.claimLease(session: session, holder: leases.instance, until: expires, now: wall) }
             // A holder that was a process of this machine and is gone (killed, crashed): taken
             // over at once, rather than after its lease runs out.
             if case .busy(let lease) = claim, await leases.isGoneFromThisMachine(lease.holder) {
                 logger.notice("the engine holding the lease was a process of this machine that is gone; taking over at once",
                               metadata: ["session": "\(session)", "holder": "\(lease.holder)"])
-                claim = try await store.claimLease(session: session, holder: leases.instance, until: expires, now: wall, replacing: lease.holder)
+                claim = try await storeCall(leases) {
+                    try await self.store.claimLease(session: session, holder: leases.instance, until: expires, now: wall, replacing: lease.holder)
+                }
             }
             switch claim {
             case .held(let lease):
@@ -91,8 +115,31 @@ extension Engine {
         }
     }
 
+    /// A store call of lease keeping, given at most half the lease: a store that does not answer
+    /// (a black-holed connection) must not hold the keeping up while the leases run out.
+    private func storeCall<T: Sendable>(_ leases: LeaseBook, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask { try await body() }
+            tasks.addTask {
+                try await Task.sleep(for: leases.duration / 2)
+                return nil
+            }
+            defer { tasks.cancelAll() }
+            guard let first = try await tasks.next(), let result = first else { throw StoreTimeout() }
+            return result
+        }
+    }
+
+    struct StoreTimeout: Error, CustomStringConvertible {
+        var description: String { "the state store did not answer within half the lease" }
+    }
+
     /// Hands one lease back at once (between its ticks).
     func handBack(_ session: String, _ leases: LeaseBook, reason: String) async {
+        await leases.exclusively { await self.handBackNow(session, leases, reason: reason) }
+    }
+
+    private func handBackNow(_ session: String, _ leases: LeaseBook, reason: String) async {
         await leases.drop(session)
         do {
             try await store.releaseLease(session: session, holder: leases.instance, now: now())
@@ -104,8 +151,10 @@ extension Engine {
 
     /// On a stop: every held lease handed back, and this engine off the list of live ones.
     func handBackLeases(_ leases: LeaseBook) async {
-        for session in await leases.heldSessions {
-            await handBack(session, leases, reason: "the engine is stopping")
+        await leases.exclusively {
+            for session in await leases.heldSessions {
+                await self.handBackNow(session, leases, reason: "the engine is stopping")
+            }
         }
         try? await store.removeInstance(leases.instance)
     }

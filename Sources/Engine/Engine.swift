@@ -108,7 +108,9 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                         await handBack(session, leases, reason: "given up so that the live engines share the sessions fairly")
                         continue
                     }
-                    guard await leases.holds(session) else { continue }
+                    // Held and not about to lapse: a lease not renewed for a while (the store not
+                    // answering) stops the ticks, not only the writes.
+                    guard await leases.epoch(session) != nil else { continue }
                     await leases.ticked(session)
                 }
                 _ = await tick(session: session, at: started)
@@ -123,10 +125,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // deadline already reached is not slept on at all (some clocks would wait for the
             // next instant after it).
             if deadline > clock.now {
-                try? await cancelWhenGracefulShutdown {
-                    if let leases = self.options.leases, !self.options.dryRun {
-                        try await self.sleepTickingTakenSessions(until: deadline, leases)
-                    } else {
+                if let leases = options.leases, !options.dryRun {
+                    await sleepTickingTakenSessions(until: deadline, leases)
+                } else {
+                    try? await cancelWhenGracefulShutdown {
                         try await self.clock.sleep(until: deadline, tolerance: nil)
                     }
                 }
@@ -138,12 +140,14 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     /// The sleep between rounds with leases: a session taken over meanwhile (its holder died) is
     /// ticked at once rather than at the next round, so that it goes without an engine for no
     /// longer than the lease.
-    private func sleepTickingTakenSessions(until deadline: C.Instant, _ leases: LeaseBook) async throws {
-        while clock.now < deadline {
+    /// Only the sleep is cut short by a stop; a tick in progress finishes its write.
+    private func sleepTickingTakenSessions(until deadline: C.Instant, _ leases: LeaseBook) async {
+        while clock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
             let step = min(clock.now.duration(to: deadline), .milliseconds(100))
-            try await clock.sleep(until: clock.now.advanced(by: step), tolerance: nil)
+            let wake = clock.now.advanced(by: step)
+            try? await cancelWhenGracefulShutdown { try await self.clock.sleep(until: wake, tolerance: nil) }
             for session in await leases.takeNewlyTaken() where options.sessions.contains(session) {
-                guard !Task.isShuttingDownGracefully else { return }
+                guard !Task.isShuttingDownGracefully, await leases.epoch(session) != nil else { continue }
                 _ = await tick(session: session, at: now())
             }
         }

@@ -87,6 +87,10 @@ extension Executor {
             var headers = hook.headers
             // The same key on every retry of this delivery, so a receiver can drop repeats.
             if let idempotencyKey, !headers.keys.contains(where: { $0.lowercased() == "idempotency-key" }) { headers["Idempotency-Key"] = idempotencyKey }
+            // A delivery is a write too: not sent without the session's lease (kept for the holder).
+            if let leases, await leases.window(session: session) == nil {
+                throw LeaseFenced(session: session, epoch: 0, current: nil)
+            }
             let response = try await webhooks.post(url: url, body: body, headers: headers)
             guard (200..<300).contains(response.status) else { throw WebhookFailure(response: response) }
             return "POST \(url): \(response.status)"

@@ -64,6 +64,12 @@ public struct Executor: Sendable {
         for jid in groupsInOrder {
             handOffs[jid] = makeHandOffs(byGroup[jid] ?? [], session: session, now: now())
         }
+        // Without the lease (taken over, or about to lapse) nothing of the tick is kept or sent:
+        // the holder's own tick decides and records.
+        if let leases, !dryRun, await leases.epoch(session) == nil {
+            logger.warning("not acting: this engine no longer holds the session's lease", metadata: ["session": "\(session)"])
+            return report
+        }
         do {
             try await store.commit(plan.stateChanges, handOffs: handOffs.values.flatMap(\.values))
         } catch {

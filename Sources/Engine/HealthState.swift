@@ -18,6 +18,9 @@ extension Engine {
                     return (false, "the lease of session \(row.session) is about to lapse (not renewed: the state store does not answer); no writes are sent")
                 }
             }
+            if !rows.contains(where: \.here), await leases.storeUnreachable {
+                return (false, "standby, but the state store does not answer: it could not take over")
+            }
             if !rows.contains(where: \.here) {
                 guard !rows.isEmpty else { return (false, "no session's lease held or seen yet") }
                 return (true, "standby: " + rows.map { "session \($0.session) is held by \($0.holder)" }.joined(separator: "; "))

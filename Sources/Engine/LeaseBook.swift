@@ -26,6 +26,31 @@ public actor LeaseBook: WriteGate {
     }
 
     private var held: [String: Held] = [:]
+    /// When this engine started keeping leases: a session without any lease row yet counts as
+    /// left alone once the engine has run for a whole lease without anyone taking it.
+    var startedAt = ContinuousClock.now
+
+    func setStartedAt(_ instant: ContinuousClock.Instant) { startedAt = instant }
+
+    /// Keeping and handing back, one at a time (the actor alone would interleave them at awaits).
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func exclusively<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        while busy {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return await body()
+    }
+
+    /// Whether the store failed the last heartbeat: a standby that cannot reach it is not healthy.
+    var storeUnreachable: Bool { storeFailing }
+
     /// Whether the store failed the last heartbeat or claim: logged when it starts and ends.
     private var storeFailing = false
 

@@ -38,7 +38,9 @@ public final class PostgresStateStore: StateStore {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: password, database: location.database,
             tls: location.tls.configuration)
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = timeout
+        // A statement the server holds longer than this is cancelled: nothing a tick does takes it.
+        configuration.options.additionalStartupParameters = [("statement_timeout", "30000")]
         configuration.options.maximumConnections = 4
         var muted = logger
         muted.logLevel = .error

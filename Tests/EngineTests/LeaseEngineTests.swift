@@ -112,6 +112,27 @@ struct LeaseEngineTests {
         #expect(!health.healthy && health.reason.contains("lease of session s is about to lapse"), "\(health)")
     }
 
+    @Test func aSessionNoLiveEngineServesIsTakenBeyondTheShare() async throws {
+        // a serves s1 and s2, b only s3: a's share is one, yet s2 must not be left alone.
+        let store = MemoryStateStore()
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: Self.rules)])
+        let world = SandboxWorld(sessions: ["s1", "s2", "s3"].map { .init(id: $0) }, groups: [])
+        let bookA = LeaseBook(instance: "a", duration: .seconds(30), margin: .seconds(2))
+        let bookB = LeaseBook(instance: "b", duration: .seconds(30), margin: .seconds(2))
+        let a = Engine(rules: rules, options: .init(sessions: ["s1", "s2"], leases: bookA), client: SandboxClient(world: world), store: store,
+                       clock: ContinuousClock(), logger: quiet)
+        let b = Engine(rules: rules, options: .init(sessions: ["s3"], leases: bookB), client: SandboxClient(world: world), store: store,
+                       clock: ContinuousClock(), logger: quiet)
+        await b.keepLeases(bookB)
+        await a.keepLeases(bookA)
+        #expect(await bookA.heldSessions.count == 1, "within its share at first")
+        // After a whole lease with nobody on it, the other session is taken too.
+        await bookA.setStartedAt(.now - .seconds(31))
+        await a.keepLeases(bookA)
+        #expect(await bookA.heldSessions == ["s1", "s2"])
+        #expect(await bookB.heldSessions == ["s3"])
+    }
+
     @Test func sessionsAreSharedOutFairly() async throws {
         let store = MemoryStateStore()
         let world = SandboxWorld(sessions: ["s1", "s2", "s3"].map { .init(id: $0) }, groups: [])
