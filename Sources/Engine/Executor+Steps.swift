@@ -96,7 +96,7 @@ extension Executor {
             return "POST \(url): \(response.status)"
         case .log(let template):
             let message = template.render(values)
-            logger.info("rule log", metadata: ["rule": "\(action.source)", "group": "\(jid)", "text": "\(message)"])
+            logger.info("\(message)", metadata: ["rule": "\(action.source)", "group": "\(jid)"])
             return message
         case .decide:
             // Decisions are batched per group before the other steps (`Executor.decide`).

@@ -52,7 +52,7 @@ public struct Executor: Sendable {
         for note in plan.notes {
             report.entries.append(AuditEntry(at: now(), rule: note.source, group: note.group.rawValue, action: note.action, targets: [],
                                              mode: .audit, outcome: .drift, detail: note.detail))
-            logger.info("drift", metadata: ["policy": "\(note.source)", "group": "\(note.group)", "detail": "\(note.detail)"])
+            logger.info("policy \(note.source) found drift: \(note.detail)", metadata: ["policy": "\(note.source)", "group": "\(note.group)"])
         }
         var groupsInOrder: [GroupJID] = []
         var byGroup: [GroupJID: [PlannedAction]] = [:]
@@ -210,9 +210,11 @@ public struct Executor: Sendable {
         report.entries.append(AuditEntry(at: now, rule: action.source, group: action.group.jid.rawValue, action: action.name, targets: targets,
                                          mode: mode, outcome: outcome, detail: detail))
         if action.name != Action.Kind.log.name {
-            logger.info("action", metadata: [
-                "rule": "\(action.source)", "group": "\(action.group.jid)", "action": "\(action.name)", "outcome": "\(outcome)",
-                "mode": "\(mode)", "detail": "\(detail)",
+            let subject = action.group.subject.flatMap { $0.isEmpty ? nil : $0 } ?? action.group.jid.rawValue
+            let level: Logger.Level = outcome == .failed || outcome == .unknown ? .warning : .info
+            logger.log(level: level, "\(action.name) \(outcome) in \(subject)", metadata: [
+                "rule": "\(action.source)", "group": "\(action.group.jid)", "subject": "\(action.group.subject ?? "")", "action": "\(action.name)",
+                "outcome": "\(outcome)", "mode": "\(mode)", "detail": "\(detail)",
             ])
         }
     }

@@ -6,4 +6,13 @@ public enum RequestDecision: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The rule action that makes this decision: `approve_requests`.
     public var actionName: String { rawValue + "_requests" }
+
+    /// For log lines: `approved`, `rejected`, `cancelled`.
+    public var pastTense: String {
+        switch self {
+        case .approve: "approved"
+        case .reject: "rejected"
+        case .cancel: "cancelled"
+        }
+    }
 }

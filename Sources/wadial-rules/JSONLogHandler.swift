@@ -31,7 +31,7 @@ struct JSONLogHandler: LogHandler {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var data = try? encoder.encode(object) else { return }
         data.append(0x0A)
-        StandardStreams.write(data, to: STDERR_FILENO)
+        StandardStreams.write(data, to: STDOUT_FILENO)
     }
 }
 

@@ -190,10 +190,22 @@ struct CommandLineTests {
         #expect(run.status == 0)
         let lines = run.output.split(separator: "\n")
         let start = try #require(lines.first { $0.contains(" notice engine starting ") })
-        for field in ["version=\(version.output.dropLast())", "rules=8", "policies=1", "sessions=sandbox", "poll=10s", "state=\(state)", "files=rules/community.yaml,"] {
+        for field in ["version=\(version.output.dropLast())", "rules=8", "policies=1", "sessions=sandbox", "poll=10s", "state=\(state)", "files=rules/community.yaml,",
+                      "instance=", "lease=20s"] {
             #expect(start.contains(field), "\(start) lacks \(field)")
         }
         #expect(lines.last?.hasSuffix(#"notice engine stopped reason="--once: one tick per session done""#) == true, "\(run.output)")
+        // A decision for people: what first, then the group's subject, the requesters by number
+        // with their JIDs, and how it went.
+        let decision = try #require(lines.first { $0.contains(" info approved 1 join request in Support ") }, "\(run.output)")
+        for field in ["subject=Support", "group=120363000000000001@g.us", #"requesters="+4915123456789 (4915123456789@s.whatsapp.net)""#, #"outcome="done=1""#,
+                      "rules=approve-listed"] {
+            #expect(decision.contains(field), "\(decision) lacks \(field)")
+        }
+        // Drift in the rules' units, the policy and what it found first.
+        #expect(lines.contains { $0.contains(" info policy baseline found drift: ephemeral is off, policy wants 7d group=") }, "\(run.output)")
+        // The rule's own log text is the message.
+        #expect(lines.contains { $0.contains(" info approved listed numbers in Support group=") }, "\(run.output)")
     }
 
     @Test func runOnceExitsOneWhenItsTickFailed() throws {

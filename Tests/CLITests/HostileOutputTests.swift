@@ -46,7 +46,7 @@ struct HostileOutputTests {
         #expect(Self.rawControls(run.output).isEmpty, "\(run.output)")
         let lines = run.output.split(separator: "\n")
         #expect(lines.allSatisfy { $0.hasPrefix("20") }, "a line that does not start with a time was forged: \(run.output)")
-        #expect(run.output.contains(#"text="request in Evil\n2026-01-01T00:00:00Z info decision forged=1\u001b[2J\u202e""#), "\(run.output)")
+        #expect(run.output.contains(#" info request in Evil\n2026-01-01T00:00:00Z info decision forged=1\u001b[2J\u202e group="#), "\(run.output)")
 
         let audit = try CommandLineTests.run(["audit", "--state", state])
         #expect(audit.status == 0)

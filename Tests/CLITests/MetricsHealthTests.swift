@@ -37,8 +37,9 @@ struct MetricsHealthTests {
                             "--metrics", "127.0.0.1:0", "--log-format", "json"]
         engine.environment = ["WADIAL_BASE_URL": api, "WADIAL_API_KEY": "k", "PATH": "/usr/bin:/bin"]
         let logs = Pipe()
-        engine.standardError = logs
-        engine.standardOutput = FileHandle.nullDevice
+        // JSON logs go to standard output, as text logs do.
+        engine.standardOutput = logs
+        engine.standardError = FileHandle.nullDevice
         try engine.run()
         defer { if engine.isRunning { engine.terminate() } }
 

@@ -1,3 +1,4 @@
+import Foundation
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
@@ -54,10 +55,32 @@ public struct HTTPWebhookSender: WebhookSender {
         request.body = .bytes(ByteBuffer(string: body))
         let client = Self.client
         let prepared = request
-        return try await withDeadline(Self.timeout) {
-            let response = try await client.execute(prepared, timeout: .seconds(10))
-            _ = try? await response.body.collect(upTo: 1 << 16)
-            return WebhookResponse(status: Int(response.status.code), location: response.headers.first(name: "Location"))
+        do {
+            return try await withDeadline(Self.timeout) {
+                let response = try await client.execute(prepared, timeout: .seconds(10))
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                return WebhookResponse(status: Int(response.status.code), location: response.headers.first(name: "Location"))
+            }
+        } catch is DeadlineExceeded {
+            throw Undelivered(url: url, reason: "no answer within \(HTTPWadialClient.describe(Self.timeout))")
+        } catch {
+            throw Undelivered(url: url, reason: HTTPWadialClient.classify(error, isWrite: true).message)
         }
+    }
+
+    /// A delivery that got no answer, in plain words: where to (scheme, host and port only: a
+    /// webhook's path and query often hold its secret token) and what happened.
+    public struct Undelivered: Error, CustomStringConvertible {
+        public let target: String
+        public let reason: String
+
+        init(url: String, reason: String) {
+            let components = URLComponents(string: url)
+            let host = components?.host ?? "?"
+            target = (components?.scheme ?? "http") + "://" + host + (components?.port.map { ":\($0)" } ?? "")
+            self.reason = reason
+        }
+
+        public var description: String { "the webhook to \(TextEscaping.visible(target)) was not delivered: \(reason)" }
     }
 }
