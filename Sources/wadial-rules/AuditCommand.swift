@@ -13,8 +13,17 @@ struct AuditCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Option(help: "How far back: a duration like 24h or 7d.")
+    @Option(help: "From when: a duration back from now (24h, 7d), a date (2026-12-01), a local time (2026-12-01T08:00) or an instant (…Z).")
     var since = "24h"
+
+    @Option(help: "Until when (same forms as --since); default: now.")
+    var until: String?
+
+    @Option(help: "Show times in this IANA timezone (default: the rules' settings.timezone, else UTC).")
+    var timezone: String?
+
+    @Option(help: "The rules whose timezone the times are shown in (default: rules, when it exists).")
+    var rules = "rules"
 
     @Option(help: "Only this rule or policy id.")
     var rule: String?
@@ -29,7 +38,19 @@ struct AuditCommand: AsyncParsableCommand {
     var format: Format = .text
 
     func run() async throws {
-        guard let seconds = RuleDuration.seconds(since) else { throw ValidationError("--since takes a duration like 45m, 24h or 7d") }
+        let zone = try displayZone()
+        let now = Date()
+        guard let from = TimeText.moment(since, in: zone, now: now) else {
+            throw ValidationError("--since takes \(TimeText.momentHelp); found \(TextEscaping.quoted(since))")
+        }
+        var to = now
+        if let until {
+            guard let moment = TimeText.moment(until, in: zone, now: now) else {
+                throw ValidationError("--until takes \(TimeText.momentHelp); found \(TextEscaping.quoted(until))")
+            }
+            to = moment
+        }
+        guard from <= to else { throw ValidationError("--since is after --until: nothing can be between them") }
         let location = try StateLocation.resolve(state)
         guard location.exists else {
             throw fail("no state file at \(location) (the engine has not run here, or pass --state)")
@@ -39,7 +60,7 @@ struct AuditCommand: AsyncParsableCommand {
         let store = try await location.open(logger: logger, reading: true)
         let entries: [AuditEntry]
         do {
-            entries = try await store.audit(since: Date().addingTimeInterval(-Double(seconds)), rule: rule, group: group)
+            entries = try await store.audit(since: from, rule: rule, group: group).filter { $0.at <= to }
         } catch {
             await store.close()
             throw fail("\(error)")
@@ -49,13 +70,24 @@ struct AuditCommand: AsyncParsableCommand {
         case .json:
             try printJSON(entries)
         case .text:
-            let formatter = ISO8601DateFormatter()
             let rows = entries.map { entry in
-                [formatter.string(from: entry.at), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
+                [TimeText.local(entry.at, in: zone), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
                  entry.mode.rawValue, entry.outcome.rawValue, entry.detail]
             }
             print(Table.render(header: ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "MODE", "OUTCOME", "DETAIL"], rows: rows))
-            print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") since \(formatter.string(from: Date().addingTimeInterval(-Double(seconds))))")
+            print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") from \(TimeText.local(from, in: zone)) to \(TimeText.local(to, in: zone))")
         }
+    }
+
+    /// `--timezone`, else the rules' timezone (when the rules load), else UTC.
+    func displayZone() throws -> TimeZone {
+        if let timezone {
+            guard let zone = TimeZone(identifier: timezone) else { throw ValidationError("--timezone takes an IANA name like Europe/Berlin; found \(TextEscaping.quoted(timezone))") }
+            return zone
+        }
+        guard FileManager.default.fileExists(atPath: rules), let loaded = try? RuleLoader(environment: ProcessInfo.processInfo.environment).load(paths: [rules]) else {
+            return TimeZone(identifier: "UTC") ?? .current
+        }
+        return TimeZone(identifier: loaded.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
     }
 }

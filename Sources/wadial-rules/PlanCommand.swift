@@ -25,8 +25,10 @@ struct PlanCommand: AsyncParsableCommand {
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
         let store = try await evaluation.store()
-        let rows = try await withAPIClient(configuration, logger: logger) { client in
+        let (rows, actions, reports) = try await withAPIClient(configuration, logger: logger) { client in
             var rows: [[String]] = []
+            var actions = 0
+            var reports = 0
             for session in sessions {
                 let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
                 let plan: Plan
@@ -36,16 +38,23 @@ struct PlanCommand: AsyncParsableCommand {
                     throw fail("\(error)")
                 }
                 for action in plan.actions {
-                    let targets = action.requests.isEmpty ? "-" : action.requests.map(\.jid.rawValue).joined(separator: " ")
+                    if action.mode == .audit { reports += 1 } else { actions += 1 }
+                    let targets = action.requests.isEmpty ? "-" : action.requests.map { request in
+                        request.phoneNumber.map { "\($0) (\(request.jid.rawValue))" } ?? "number unknown (\(request.jid.rawValue))"
+                    }.joined(separator: ", ")
                     rows.append([action.source, action.group.jid.rawValue, action.name + (action.mode == .audit ? " (audit)" : ""), targets, action.reason])
                 }
                 for note in plan.notes {
+                    reports += 1
                     rows.append([note.source, note.group.rawValue, note.action + " (audit)", "-", note.detail])
                 }
             }
-            return rows
+            return (rows, actions, reports)
         }
         print(Table.render(header: ["RULE", "GROUP", "ACTION", "TARGETS", "WHY"], rows: rows))
-        print(rows.isEmpty ? "nothing to do" : "\(rows.count) action\(rows.count == 1 ? "" : "s") would be taken")
+        // Only what would be done counts as an action; audit-mode rows are reports.
+        var footer = rows.isEmpty ? "nothing to do" : "\(actions) action\(actions == 1 ? "" : "s") would be taken"
+        if reports > 0 { footer += ", and \(reports) audit-mode report\(reports == 1 ? "" : "s") (nothing done)" }
+        print(footer)
     }
 }

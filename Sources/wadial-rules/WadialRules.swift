@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct WadialRules: AsyncParsableCommand {
@@ -15,13 +16,22 @@ struct WadialRules: AsyncParsableCommand {
     /// As ArgumentParser's, with broken pipes made errors of the write first (`StandardStreams`).
     static func main() async {
         StandardStreams.ignoreBrokenPipes()
+        var parsed: (any ParsableCommand)?
         do {
             var command = try parseAsRoot()
+            parsed = command
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as ValidationError {
+            // A usage error found while running (a flag's value checked late): the usage shown is
+            // the subcommand's, as for one found while parsing.
+            guard let parsed else { exit(withError: error) }
+            let usage = type(of: parsed).usageString()
+            StandardStreams.err("Error: \(error.message)\nUsage: wadial-rules \(usage)\n  See 'wadial-rules \(type(of: parsed).configuration.commandName ?? "") --help' for more information.\n")
+            Foundation.exit(64)
         } catch {
             exit(withError: error)
         }

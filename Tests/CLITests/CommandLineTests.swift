@@ -206,6 +206,19 @@ struct CommandLineTests {
         #expect(lines.contains { $0.contains(" info policy baseline found drift: ephemeral is off, policy wants 7d group=") }, "\(run.output)")
         // The rule's own log text is the message.
         #expect(lines.contains { $0.contains(" info approved listed numbers in Support group=") }, "\(run.output)")
+
+        // The audit trail in the rules' timezone (Europe/Berlin) with the weekday, between dates.
+        let audit = try Self.run(["audit", "--state", state, "--since", "2020-01-01", "--until", "2100-01-01T00:00"])
+        #expect(audit.status == 0, "\(audit.output)")
+        let approval = try #require(audit.output.split(separator: "\n").first { $0.contains("approve_requests") && $0.contains("4915123456789") }, "\(audit.output)")
+        #expect(approval.range(of: #"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d Europe/Berlin "#, options: .regularExpression) != nil, "\(approval)")
+        #expect(audit.output.contains("from Wed 2020-01-01 00:00:00 Europe/Berlin to Fri 2100-01-01 00:00:00 Europe/Berlin"), "\(audit.output)")
+        let tokyo = try Self.run(["audit", "--state", state, "--since", "1h", "--timezone", "Asia/Tokyo"])
+        #expect(tokyo.output.contains(" Asia/Tokyo "), "\(tokyo.output)")
+        // A bad moment is a usage error of audit, with audit's usage.
+        let bad = try Self.run(["audit", "--state", state, "--since", "yesterday"])
+        #expect(bad.status == 64)
+        #expect(bad.output.contains("--since takes a duration back from now") && bad.output.contains("Usage: wadial-rules audit "), "\(bad.output)")
     }
 
     @Test func runOnceExitsOneWhenItsTickFailed() throws {

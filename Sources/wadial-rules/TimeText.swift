@@ -1,0 +1,35 @@
+import Foundation
+import WadialModels
+
+/// Times for people, in the rules' timezone with the weekday (`Sun 2026-12-06 12:00:05 Europe/Berlin`),
+/// and the moments `--since` and `--until` take.
+enum TimeText {
+    /// `Sun 2026-12-06 12:00:05 Europe/Berlin`: the weekday, the local date and time, the zone.
+    static func local(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEE yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date) + " " + zone.identifier
+    }
+
+    /// A moment from a flag: a duration back from `now` (`24h`, `7d`), a date (`2026-12-01`: its
+    /// start in `zone`), a local date and time (`2026-12-01T08:00`, `2026-12-01 08:00:30`), or an
+    /// ISO 8601 instant with its offset (`2026-12-01T08:00:00Z`). Nil when it is none of them.
+    static func moment(_ text: String, in zone: TimeZone, now: Date) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = RuleDuration.seconds(trimmed) { return now.addingTimeInterval(-Double(seconds)) }
+        let iso = ISO8601DateFormatter()
+        if let date = iso.date(from: trimmed) { return date }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        for format in ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: trimmed), formatter.string(from: date) == trimmed { return date }
+        }
+        return nil
+    }
+
+    static let momentHelp = "a duration back from now (24h, 7d), a date (2026-12-01), a local time (2026-12-01T08:00) or an instant (2026-12-01T08:00:00Z)"
+}
