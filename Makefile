@@ -7,7 +7,7 @@ APT_PACKAGES := libyaml-dev libsqlite3-dev pkg-config postgresql
 # root on CI and the build machines; sudo elsewhere.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: all setup deps build run test check bench clean
+.PHONY: all setup deps build run test check bench clean install uninstall
 
 all: build
 
@@ -46,6 +46,31 @@ BENCH_ARGS ?=
 bench: deps
 	cd Benchmarks && $(SWIFT) build -c release --product wadial-rules
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark $(BENCH_ARGS)
+
+# Installs the release binary, its man page (generated from the command definitions), shell
+# completions (bash, zsh, fish) and the systemd unit under $(DESTDIR)$(PREFIX). Upgrading is the
+# same command; see the README's "Operations" for the steps around it.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BIN := $(DESTDIR)$(PREFIX)/bin
+SHARE := $(DESTDIR)$(PREFIX)/share
+install: deps
+	$(SWIFT) build -c release --product wadial-rules
+	$(SWIFT) package --disable-sandbox generate-manual
+	install -D -m 0755 .build/release/wadial-rules $(BIN)/wadial-rules
+	install -D -m 0644 .build/plugins/GenerateManual/outputs/wadial-rules/wadial-rules.1 $(SHARE)/man/man1/wadial-rules.1
+	install -d $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions $(SHARE)/fish/vendor_completions.d
+	.build/release/wadial-rules --generate-completion-script bash > $(SHARE)/bash-completion/completions/wadial-rules
+	.build/release/wadial-rules --generate-completion-script zsh > $(SHARE)/zsh/site-functions/_wadial-rules
+	.build/release/wadial-rules --generate-completion-script fish > $(SHARE)/fish/vendor_completions.d/wadial-rules.fish
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/wadial-rules|$(PREFIX)/bin/wadial-rules|' contrib/wadial-rules.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/wadial-rules.service
+	@echo "installed wadial-rules $$($(BIN)/wadial-rules --version) under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(BIN)/wadial-rules $(SHARE)/man/man1/wadial-rules.1 $(SHARE)/bash-completion/completions/wadial-rules \
+	  $(SHARE)/zsh/site-functions/_wadial-rules $(SHARE)/fish/vendor_completions.d/wadial-rules.fish \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system/wadial-rules.service
 
 clean:
 	rm -rf .build Benchmarks/.build
