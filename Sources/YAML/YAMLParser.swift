@@ -107,10 +107,16 @@ final class EventStream {
                 let mark = Self.mark(ofByte: problemOffset, in: bytes)
                 return .reader(source.diagnostic(at: mark, problem))
             case YAML_SCANNER_ERROR:
+                if let plain = PlainYAMLMistakes.explain(problem: problem, context: context, problemMark: problemMark, contextMark: contextMark, source: source) {
+                    return .scanner(source.diagnostic(at: plain.mark, plain.message, notes: plain.notes))
+                }
                 return .scanner(source.diagnostic(at: problemMark, message))
             case YAML_MEMORY_ERROR:
                 return .limit(source.diagnostic(at: problemMark, "out of memory while parsing"))
             default:
+                if let plain = PlainYAMLMistakes.explain(problem: problem, context: context, problemMark: problemMark, contextMark: contextMark, source: source) {
+                    return .parser(source.diagnostic(at: plain.mark, plain.message, notes: plain.notes))
+                }
                 return .parser(source.diagnostic(at: problemMark, message))
             }
         }
