@@ -87,6 +87,8 @@ public struct RuleTestRunner: Sendable {
         let engine = Engine(rules: rules, options: .init(sessions: [session]), client: SandboxClient(world: world), store: store,
                             webhooks: NoWebhooks(), clock: ContinuousClock(), now: { clock.now }, logger: logger)
         var elapsed: TimeInterval = 0
+        // Every failing step is reported, not only the first: the world goes on as the steps say.
+        var failures: [String] = []
         for step in test.steps {
             elapsed += step.advance
             clock.set(test.start.addingTimeInterval(elapsed))
@@ -97,17 +99,37 @@ public struct RuleTestRunner: Sendable {
             }
             for (group, delta) in step.memberChanges { await world.apply(.memberDelta(group, delta)) }
             let report = await engine.tick(session: session, at: clock.now)
+            let at = "step \(step.index + 1) (at +\(RuleDuration.format(.seconds(Int64(elapsed)))))"
             if let skipped = report.skipped {
-                return Outcome(file: path, passed: false, report: "FAIL \(path)\n  step \(step.index + 1): the tick did not run: \(skipped)")
+                failures.append("  \(at): the tick did not run: \(skipped)")
+                continue
             }
             guard let expected = step.expect else { continue }
             let actual = Self.actions(report.execution?.entries ?? [])
-            if actual != expected.sorted() {
-                var lines = ["FAIL \(path)", "  step \(step.index + 1) (at +\(RuleDuration.format(.seconds(Int64(elapsed))))): actions differ"]
-                for missing in expected.sorted() where !actual.contains(missing) { lines.append("  - expected \(missing)") }
-                for extra in actual where !expected.contains(extra) { lines.append("  + actual   \(extra)") }
-                return Outcome(file: path, passed: false, report: lines.joined(separator: "\n"))
+            guard actual != expected.sorted() else { continue }
+            var lines = ["  \(at): actions differ"]
+            for missing in expected.sorted() where !actual.contains(missing) {
+                lines.append("  - expected \(missing)")
+                // Why it did not happen, as `explain` says it, for each requester it names.
+                let done = Set(actual.first { $0.rule == missing.rule && $0.action == missing.action && $0.group == missing.group }?.participants ?? [])
+                for participant in missing.participants where !done.contains(participant) {
+                    guard let group = GroupJID(missing.group), let requester = UserJID(participant),
+                          let explanation = try? await engine.explain(session: session, group: group, requester: requester, at: clock.now)
+                    else { continue }
+                    if let line = explanation.lines.first(where: { $0.rule == missing.rule }) {
+                        lines.append("      \(participant): \(line.verdict)" + (line.details.isEmpty ? "" : ": " + line.details.joined(separator: "; ")))
+                    } else if explanation.request == nil {
+                        lines.append("      \(participant): not pending in \(missing.group)")
+                    }
+                }
             }
+            for extra in actual where !expected.contains(extra) { lines.append("  + actual   \(extra)") }
+            failures.append(lines.joined(separator: "\n"))
+        }
+        if !failures.isEmpty {
+            let count = failures.count
+            return Outcome(file: path, passed: false, report: (["FAIL \(path)"] + failures
+                + ["  \(count) of \(test.steps.count) step\(test.steps.count == 1 ? "" : "s") failed"]).joined(separator: "\n"))
         }
         return Outcome(file: path, passed: true, report: "PASS \(path) (\(test.steps.count) step\(test.steps.count == 1 ? "" : "s"))")
     }
@@ -115,7 +137,9 @@ public struct RuleTestRunner: Sendable {
     /// The actions of one tick, one per rule, action and group, with their targets merged.
     static func actions(_ entries: [AuditEntry]) -> [ExpectedAction] {
         var merged: [String: ExpectedAction] = [:]
-        for entry in entries where [AuditOutcome.done, .would, .failed, .unknown].contains(entry.outcome) {
+        // Audit-mode drift is an action a test can expect too (`action: set_ephemeral` with the
+        // policy as `rule`), as is what audit-mode rules would have done.
+        for entry in entries where [AuditOutcome.done, .would, .failed, .unknown, .drift].contains(entry.outcome) {
             let key = "\(entry.rule)|\(entry.action)|\(entry.group)"
             var action = merged[key] ?? ExpectedAction(rule: entry.rule, action: entry.action, group: entry.group, participants: [])
             action.participants = (action.participants + entry.targets).sorted()
@@ -146,6 +170,13 @@ public struct RuleTestRunner: Sendable {
         func fail(_ node: Node?, _ message: String) { problems.append(source.diagnostic(at: node?.mark ?? Mark(line: 1, column: 1), message)) }
         guard let top = root?.mapping else { throw ParseError(diagnostics: [source.diagnostic(at: Mark(line: 1, column: 1), "a rule test file is a mapping with rule_files, start, world and steps")]) }
         let known = ["rule_files", "start", "environment", "world", "steps"]
+        // A rule file given by mistake (or the rules folder): said once, with what to run instead.
+        if top["steps"] == nil, top["version"] != nil || top["rules"] != nil || top["policies"] != nil {
+            throw ParseError(diagnostics: [source.diagnostic(
+                at: Mark(line: 1, column: 1),
+                "this is a rule file, not a rule test (a rule test has rule_files, start, world and steps); "
+                    + "check rule files with `wadial-rules check`, and run their tests with `wadial-rules test rules/tests`")])
+        }
         for pair in top.pairs where !known.contains(pair.key.scalar?.string ?? "") {
             fail(pair.key, "unknown key \"\(pair.key.scalar?.string ?? "?")\"; expected one of \(known.joined(separator: ", "))")
         }
