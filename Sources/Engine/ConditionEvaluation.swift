@@ -73,8 +73,8 @@ struct ConditionContext {
             return "number \(numberDescription)"
         case .memberCount:
             return "member count \(group.size.map(String.init) ?? "unknown")"
-        case .time:
-            return "time \(ISO8601DateFormatter().string(from: now))"
+        case .time(let window):
+            return "time: " + window.describe(now)
         case .setting:
             return "settings \(group.settings)"
         case .subject:

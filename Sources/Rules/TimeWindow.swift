@@ -70,6 +70,36 @@ public struct TimeWindow: Sendable, Hashable {
         return false
     }
 
+    /// For `explain`: the local weekday and time at `date`, whether it is inside, and the window,
+    /// as `Sunday 12:00 Europe/Berlin, outside mon-fri 08:00-20:00`.
+    public func describe(_ date: Date) -> String {
+        guard let zone = TimeZone(identifier: timezone) else { return "the timezone \(timezone) is not known" }
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let local = LocalTime(secondsSinceEpoch: WallClock(timeZone: zone).localSeconds(at: seconds))
+        let day = Weekday(rawValue: local.weekday) ?? .sun
+        let when = "\(day.fullName.prefix(1).uppercased() + day.fullName.dropFirst()) \(Self.format(minutes: local.hour * 60 + local.minute)) \(timezone)"
+        return "\(when), \(contains(date) ? "inside" : "outside") \(windowText)"
+    }
+
+    /// `mon-fri 08:00-20:00`, `sat,sun`, `every day 22:00-06:00`.
+    public var windowText: String {
+        var parts: [String] = []
+        if let weekdays, weekdays.count < 7 {
+            let days = Weekday.allCases.filter { weekdays.contains($0) }
+            if days.count > 2, let first = days.first, let last = days.last, last.rawValue - first.rawValue == days.count - 1 {
+                parts.append("\(first.name)-\(last.name)")
+            } else {
+                parts.append(days.map(\.name).joined(separator: ","))
+            }
+        } else {
+            parts.append("every day")
+        }
+        if after != nil || before != nil {
+            parts.append("\(Self.format(minutes: after ?? 0))-\(Self.format(minutes: before ?? 24 * 60))")
+        }
+        return parts.joined(separator: " ")
+    }
+
     private func dayAllowed(_ day: Weekday) -> Bool {
         weekdays.map { $0.contains(day) } ?? true
     }

@@ -16,6 +16,24 @@ struct ExplanationTests {
         return Explanation.explain(rules: rules, snapshot: snapshot([(g1, 10, [request])]), state: EngineState(), group: g1, requester: request.jid, now: t0).text
     }
 
+    @Test func aTimeWindowSaysTheLocalWeekdayAndTimeAndTheWindow() throws {
+        let rules = try ruleSet("""
+              - id: office
+                groups: "*"
+                trigger: { membership_requests: {} }
+                if: { time: { after: "08:00", before: "20:00", weekdays: [mon, tue, wed, thu, fri], timezone: Europe/Berlin } }
+                then: [approve_requests]
+            """)
+        let request = request("15551234567@s.whatsapp.net", age: 60)
+        // 2026-12-06 is a Sunday; 11:00 UTC is 12:00 in Berlin (CET).
+        let sunday = Date(timeIntervalSince1970: 1_796_554_800)
+        let text = Explanation.explain(rules: rules, snapshot: snapshot([(g1, 10, [request])]), state: EngineState(), group: g1, requester: request.jid, now: sunday).text
+        #expect(text.contains("time: Sunday 12:00 Europe/Berlin, outside mon-fri 08:00-20:00 -> does not hold"), "\(text)")
+        let monday = sunday.addingTimeInterval(86_400)
+        let inside = Explanation.explain(rules: rules, snapshot: snapshot([(g1, 10, [request])]), state: EngineState(), group: g1, requester: request.jid, now: monday).text
+        #expect(inside.contains("time: Monday 12:00 Europe/Berlin, inside mon-fri 08:00-20:00 -> holds"), "\(inside)")
+    }
+
     @Test func matchingRequest() throws {
         #expect(try explain(request("15551234567@s.whatsapp.net", age: 60)) == """
             requester: 15551234567@s.whatsapp.net
