@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export SWIFT_DETERMINISTIC_HASHING := 1
 
 SWIFT ?= swift
-APT_PACKAGES := libyaml-dev libsqlite3-dev pkg-config postgresql
+APT_PACKAGES := libyaml-dev libsqlite3-dev pkg-config postgresql chromium
 # root on CI and the build machines; sudo elsewhere.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 

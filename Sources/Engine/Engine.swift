@@ -47,6 +47,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let logger: Logger
     let disconnected = DisconnectedSessions()
     let healthState = HealthState()
+    let lastViews = LastViews()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -230,6 +231,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 if let skipped = try? await skipIfDisconnected(session) { return skipped }
                 throw error
             }
+            await lastViews.set(session, snapshot.groups, at: date)
             for index in snapshot.groups.indices where journalUnreadable || unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
                 snapshot.groups[index].requests = nil
             }

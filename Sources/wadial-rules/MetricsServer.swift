@@ -22,9 +22,15 @@ enum MetricsServer {
 
     static func application(
         host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
-        health: @escaping @Sendable () async -> (healthy: Bool, reason: String)
+        health: @escaping @Sendable () async -> (healthy: Bool, reason: String),
+        status: @escaping @Sendable () async -> String
     ) -> some ApplicationProtocol {
         let router = Router()
+        // The status page: HTML for people (StatusPage).
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: await status())))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

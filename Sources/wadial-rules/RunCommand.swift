@@ -68,9 +68,11 @@ struct RunCommand: AsyncParsableCommand {
             }, watch: watch ? paths : nil, logger: logger)),
         ]
         if let metrics, let (host, port) = MetricsServer.parse(metrics), let registry {
-            services.append(.init(service: MetricsServer.application(host: host, port: port, registry: registry, logger: logger) {
+            services.append(.init(service: MetricsServer.application(host: host, port: port, registry: registry, logger: logger, health: {
                 await engine.health(at: Date())
-            }))
+            }, status: {
+                StatusPage.render(await engine.status(at: Date()), now: Date())
+            })))
         }
         return services
     }
