@@ -212,10 +212,18 @@ public struct Executor: Sendable {
         if action.name != Action.Kind.log.name {
             let subject = action.group.subject.flatMap { $0.isEmpty ? nil : $0 } ?? action.group.jid.rawValue
             let level: Logger.Level = outcome == .failed || outcome == .unknown ? .warning : .info
-            logger.log(level: level, "\(action.name) \(outcome) in \(subject)", metadata: [
+            var metadata: Logger.Metadata = [
                 "rule": "\(action.source)", "group": "\(action.group.jid)", "subject": "\(action.group.subject ?? "")", "action": "\(action.name)",
                 "outcome": "\(outcome)", "mode": "\(mode)", "detail": "\(detail)",
-            ])
+            ]
+            var message = "\(action.name) \(outcome) in \(subject)"
+            // A decision not sent (dry run, audit mode) names whom it would have decided.
+            if outcome == .would, case .rule(.decide(let decision)) = action.step, !action.requests.isEmpty {
+                let count = action.requests.count
+                message = "would \(decision.rawValue) \(count) join request\(count == 1 ? "" : "s") in \(subject) (\(mode))"
+                metadata["requesters"] = "\(action.requests.map(Self.describe).joined(separator: ", "))"
+            }
+            logger.log(level: level, "\(message)", metadata: metadata)
         }
     }
 }

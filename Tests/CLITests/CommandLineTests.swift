@@ -215,6 +215,11 @@ struct CommandLineTests {
         #expect(audit.output.contains("from Wed 2020-01-01 00:00:00 Europe/Berlin to Fri 2100-01-01 00:00:00 Europe/Berlin"), "\(audit.output)")
         let tokyo = try Self.run(["audit", "--state", state, "--since", "1h", "--timezone", "Asia/Tokyo"])
         #expect(tokyo.output.contains(" Asia/Tokyo "), "\(tokyo.output)")
+        // A dry run names whom it would decide, by number.
+        let dry = try Self.run(["run", "--once", "--sandbox", "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.output.contains(#" info would approve 1 join request in Support (dry-run) "#) && dry.output.contains(#"requesters="+4915123456789 (4915123456789@s.whatsapp.net)""#),
+                "\(dry.output)")
         // A bad moment is a usage error of audit, with audit's usage.
         let bad = try Self.run(["audit", "--state", state, "--since", "yesterday"])
         #expect(bad.status == 64)
