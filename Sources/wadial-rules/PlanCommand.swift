@@ -17,6 +17,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var evaluation: EvaluationOptions
 
+    @Option(help: "How far ahead to list schedule runs: a duration like 7d or 12h.")
+    var horizon = "7d"
+
     func run() async throws {
         let date = try evaluation.date
         let rules = try ruleOptions.load()
@@ -25,18 +28,25 @@ struct PlanCommand: AsyncParsableCommand {
         var logger = Logger(label: "wadial")
         logger.logLevel = .warning
         let store = try await evaluation.store()
-        let (rows, actions, reports) = try await withAPIClient(configuration, logger: logger) { client in
+        guard let horizonSeconds = RuleDuration.seconds(horizon), horizonSeconds > 0 else {
+            throw ValidationError("--horizon takes a duration like 7d or 12h; found \(TextEscaping.quoted(horizon))")
+        }
+        let zone = TimeZone(identifier: rules.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
+        let (rows, actions, reports, outlooks) = try await withAPIClient(configuration, logger: logger) { client in
             var rows: [[String]] = []
             var actions = 0
             var reports = 0
+            var outlooks: [Outlook] = []
             for session in sessions {
                 let engine = Engine(rules: rules, options: .init(sessions: [session], dryRun: true), client: client, store: store, clock: ContinuousClock(), logger: logger)
                 let plan: Plan
+                let snapshot: Snapshot
                 do {
-                    (_, plan) = try await engine.plan(session: session, at: date)
+                    (snapshot, plan) = try await engine.plan(session: session, at: date)
                 } catch {
                     throw fail("\(error)")
                 }
+                outlooks.append(await engine.outlook(snapshot, at: date, horizon: Double(horizonSeconds)))
                 for action in plan.actions {
                     if action.mode == .audit { reports += 1 } else { actions += 1 }
                     let targets = action.requests.isEmpty ? "-" : action.requests.map { request in
@@ -49,12 +59,25 @@ struct PlanCommand: AsyncParsableCommand {
                     rows.append([note.source, note.group.rawValue, note.action + " (audit)", "-", note.detail])
                 }
             }
-            return (rows, actions, reports)
+            return (rows, actions, reports, outlooks)
         }
         print(Table.render(header: ["RULE", "GROUP", "ACTION", "TARGETS", "WHY"], rows: rows))
         // Only what would be done counts as an action; audit-mode rows are reports.
         var footer = rows.isEmpty ? "nothing to do" : "\(actions) action\(actions == 1 ? "" : "s") would be taken"
         if reports > 0 { footer += ", and \(reports) audit-mode report\(reports == 1 ? "" : "s") (nothing done)" }
         print(footer)
+        let runs = outlooks.flatMap(\.runs)
+        print("")
+        print("schedule runs in the next \(horizon) (\(TimeText.name(zone))):")
+        print(runs.isEmpty ? "  none" : Table.render(header: ["WHEN", "RULE", "GROUP", "NOTE"],
+                                                   rows: runs.map { [TimeText.local($0.at, in: zone), $0.rule, $0.group, $0.note ?? ""] }))
+        let phases = outlooks.flatMap(\.phases)
+        if !phases.isEmpty {
+            print("")
+            print("thresholds:")
+            print(Table.render(header: ["RULE", "GROUP", "SUBJECT", "PHASE"], rows: phases.map {
+                [$0.rule, $0.group, $0.subject, $0.pendingSince.map { "pending since " + TimeText.local($0, in: zone) } ?? $0.phase]
+            }))
+        }
     }
 }

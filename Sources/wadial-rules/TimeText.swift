@@ -10,7 +10,12 @@ enum TimeText {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone
         formatter.dateFormat = "EEE yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date) + " " + zone.identifier
+        return formatter.string(from: date) + " " + name(zone)
+    }
+
+    /// The zone's IANA name; `UTC` for UTC (Foundation on Linux calls it `GMT`).
+    static func name(_ zone: TimeZone) -> String {
+        zone.identifier == "GMT" ? "UTC" : zone.identifier
     }
 
     /// A moment from a flag: a duration back from `now` (`24h`, `7d`), a date (`2026-12-01`: its

@@ -37,8 +37,30 @@ struct SandboxCommandTests {
         #expect(plan.status == 0, "\(plan.output)")
         #expect(plan.output.hasPrefix("RULE        GROUP                    ACTION            TARGETS                                    WHY\n"), "\(plan.output)")
         #expect(plan.output.contains("approve-us  120363000000000001@g.us  approve_requests  +15551234567 (15551234567@s.whatsapp.net)  1 pending request matched\n"), "\(plan.output)")
-        #expect(plan.output.hasSuffix("1 action would be taken\n"))
+        #expect(plan.output.contains("\n1 action would be taken\n"), "\(plan.output)")
+        #expect(plan.output.hasSuffix("schedule runs in the next 7d (UTC):\n  none\n"), "\(plan.output)")
         #expect(!FileManager.default.fileExists(atPath: statePath))
+
+        // Before any run: the coming schedule runs over the horizon, in the rules' timezone with the
+        // weekday, and each threshold's phase.
+        let scheduled = folder.appendingPathComponent("scheduled.yaml")
+        try """
+            version: 1
+            settings: { timezone: Europe/Berlin }
+            rules:
+              - { id: weekly, groups: "*", trigger: { schedule: { cron: "0 9 * * MON" } }, then: [rotate_invite] }
+              - { id: full, groups: "*", trigger: { member_count: { above: 900 } }, then: [{ set_announcement: true }] }
+            """.write(to: scheduled, atomically: true, encoding: .utf8)
+        let ahead = try CommandLineTests.run(["plan", "--rules", scheduled.path, "--state", statePath, "--at", "2026-12-01T12:00:00Z", "--horizon", "14d"],
+                                             environment: environment)
+        #expect(ahead.status == 0, "\(ahead.output)")
+        #expect(ahead.output.contains("schedule runs in the next 14d (Europe/Berlin):"), "\(ahead.output)")
+        #expect(ahead.output.contains("Mon 2026-12-07 09:00:00 Europe/Berlin  weekly"), "\(ahead.output)")
+        #expect(ahead.output.contains("Mon 2026-12-14 09:00:00 Europe/Berlin  weekly"), "\(ahead.output)")
+        #expect(!ahead.output.contains("2026-12-21"), "past the horizon: \(ahead.output)")
+        #expect(ahead.output.contains("not seen yet (the first tick sets the baseline)"), "\(ahead.output)")
+        let bad = try CommandLineTests.run(["plan", "--rules", scheduled.path, "--horizon", "soon"], environment: environment)
+        #expect(bad.status == 64 && bad.output.contains("--horizon takes a duration") && bad.output.contains("Usage: wadial-rules plan"), "\(bad.output)")
 
         let list = try CommandLineTests.run(["api", "requests", "list", "120363000000000001@g.us"], environment: environment)
         #expect(list.status == 0)
