@@ -1,6 +1,6 @@
 public import Foundation
-import Rules
-import State
+public import Rules
+public import State
 import WadialAPI
 import WadialModels
 
@@ -80,5 +80,27 @@ extension Engine {
         }
         upcoming.sort { ($0.at, $0.rule, $0.group) < ($1.at, $1.rule, $1.group) }
         return Outlook(runs: Array(upcoming.prefix(200)), phases: phases)
+    }
+}
+
+extension Outlook {
+    /// Each enabled schedule rule's next run after `date`, from the runs the store remembers
+    /// (the earliest over its groups); nil for one that has not run yet and counts from the
+    /// first tick (`every:`). For the start line of `run`.
+    public static func nextRuns(_ rules: RuleSet, store: any StateStore, after date: Date) async -> [(rule: String, at: Date?)] {
+        let runs = (try? await store.values(.scheduleRun)) ?? [:]
+        var result: [(rule: String, at: Date?)] = []
+        for rule in rules.rules where rule.enabled {
+            guard case .schedule(let trigger) = rule.trigger else { continue }
+            let lasts = runs.filter { $0.key.rule == rule.id }.compactMap { Double($0.value).map(Date.init(timeIntervalSince1970:)) }
+            var next: Date?
+            if let last = lasts.min() {
+                next = ScheduleClock.next(after: max(last, date.addingTimeInterval(-1)), trigger)
+            } else if case .cron = trigger.timing {
+                next = ScheduleClock.next(after: date, trigger)
+            }
+            result.append((rule.id, next))
+        }
+        return result
     }
 }

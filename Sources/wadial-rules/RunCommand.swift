@@ -104,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         let sessions = try sessions(session, rules: rules, configuration: configuration)
         let store = try await openStore(location, rules: rules, logger: logger)
         let leases = try leaseBook(rules)
-        logStart(rules: rules, sessions: sessions, location: location, leases: leases, logger: logger)
+        await logStart(rules: rules, sessions: sessions, location: location, leases: leases, store: store, logger: logger)
         defer { logStop(logger: logger) }
         var limited = withLimits(configuration, rules)
         limited.writeGate = leases
@@ -156,12 +156,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// One line at start: what runs, on what, against which sessions.
-    func logStart(rules: RuleSet, sessions: [String], location: StateLocation, leases: LeaseBook?, logger: Logger) {
+    func logStart(rules: RuleSet, sessions: [String], location: StateLocation, leases: LeaseBook?, store: any StateStore, logger: Logger) async {
+        let zone = TimeZone(identifier: rules.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
+        let next = await Outlook.nextRuns(rules, store: store, after: Date()).map { run in
+            "\(run.rule) " + (run.at.map { TimeText.local($0, in: zone) } ?? "after the first tick")
+        }
         var metadata: Logger.Metadata = [
             "version": "\(WadialRules.version)", "rules": "\(rules.rules.count)", "policies": "\(rules.policies.count)",
             "files": "\(rules.files.joined(separator: ","))", "state": "\(dryRun ? "memory (dry run)" : location.description)",
             "sessions": "\(sessions.joined(separator: ","))", "poll": "\(RuleDuration.format(rules.settings.pollInterval))",
         ]
+        if !next.isEmpty { metadata["next_runs"] = "\(next.joined(separator: ", "))" }
         if let leases {
             metadata["instance"] = "\(leases.instance)"
             metadata["lease"] = "\(RuleDuration.format(leases.duration))"
@@ -253,7 +258,7 @@ struct RunCommand: AsyncParsableCommand {
             if environment["INVITE_WEBHOOK_URL"] == nil { environment["INVITE_WEBHOOK_URL"] = base + "/hooks/invite" }
             let rules = try command.ruleOptions.load(environment: environment)
             let leases = try command.leaseBook(rules)
-            command.logStart(rules: rules, sessions: [DemoWorld.session], location: location, leases: leases, logger: logger)
+            await command.logStart(rules: rules, sessions: [DemoWorld.session], location: location, leases: leases, store: store, logger: logger)
             defer { command.logStop(logger: logger) }
             var configuration = command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules)
             configuration.writeGate = leases
