@@ -34,7 +34,7 @@ struct RuleTestCommandTests {
         #expect(outcome.status == 1)
         #expect(outcome.output == """
             FAIL \(test.path)
-              step 1 (at +0s): actions differ
+              step 1 (at +0s, Mon 2026-03-02 08:00 UTC): actions differ
               - expected { rule: vet, action: approve_requests, group: 120363000000000001@g.us, participants: [123456789012345@lid, 15551234567@s.whatsapp.net] }
                   123456789012345@lid: would not act: number_prefix: number unknown (@lid without phone) vs prefixes +1 -> does not hold
               + actual   { rule: vet, action: approve_requests, group: 120363000000000001@g.us, participants: [15551234567@s.whatsapp.net] }
@@ -75,11 +75,11 @@ struct RuleTestCommandTests {
         #expect(outcome.status == 1)
         // Both steps, the first with the condition that did not hold (audit-mode drift was
         // expected, and happened), the second with the action nobody expected.
-        #expect(outcome.output.contains("  step 1 (at +0s): actions differ\n  - expected { rule: vet, action: approve_requests"), "\(outcome.output)")
+        #expect(outcome.output.contains("  step 1 (at +0s, Mon 2026-03-02 08:00 UTC): actions differ\n  - expected { rule: vet, action: approve_requests"), "\(outcome.output)")
         #expect(outcome.output.contains("      447700900123@s.whatsapp.net: "), "\(outcome.output)")
         #expect(outcome.output.contains("+44"), "the reason names the number: \(outcome.output)")
         #expect(!outcome.output.contains("set_announcement"), "the expected drift was not reported: \(outcome.output)")
-        #expect(outcome.output.contains("  step 2 (at +1m): actions differ\n  + actual   { rule: vet, action: approve_requests"), "\(outcome.output)")
+        #expect(outcome.output.contains("  step 2 (at +1m, Mon 2026-03-02 08:01 UTC): actions differ\n  + actual   { rule: vet, action: approve_requests"), "\(outcome.output)")
         #expect(outcome.output.contains("  2 of 2 steps failed"), "\(outcome.output)")
     }
 
