@@ -97,11 +97,10 @@ extension Engine {
                                   lastAt: nil, nextAt: nil))
             }
         }
-        let decided = ((try? await store.audit(since: date.addingTimeInterval(-30 * 86_400), rule: nil, group: nil)) ?? [])
-            .filter { $0.action.hasSuffix("_requests") }.suffix(100)
+        let decided = (try? await store.latestDecisions(limit: 100)) ?? []
         let drift = ((try? await store.values(.drift)) ?? [:]).map { (policy: $0.key.rule, group: $0.key.group, setting: $0.key.sub, value: $0.value) }
             .sorted { ($0.policy, $0.group, $0.setting) < ($1.policy, $1.group, $1.setting) }
         return EngineStatus(healthy: healthy, health: reason, timezone: rules.settings.timezone, sessions: sessions, rules: rows, pending: pending,
-                            decisions: Array(decided.reversed()), drift: drift, handOffs: handOffs)
+                            decisions: decided, drift: drift, handOffs: handOffs)
     }
 }

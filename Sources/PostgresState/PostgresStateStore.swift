@@ -400,6 +400,20 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    public func latestDecisions(limit: Int) async throws -> [AuditEntry] {
+        try await guarded("read the audit trail from") {
+            try await rows("SELECT * FROM wadial_audit WHERE action LIKE '%\\_requests' ORDER BY id DESC LIMIT $1", [.int(Int64(max(limit, 0)))]).map(Self.auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: PostgresRandomAccessRow) throws -> AuditEntry {
+        AuditEntry(at: Date(timeIntervalSince1970: try row["at"].decode(Double.self)), rule: try row["rule"].decode(String.self),
+                   group: try row["grp"].decode(String.self), action: try row["action"].decode(String.self),
+                   targets: unlist(try row["targets"].decode(String.self)),
+                   mode: AuditMode(rawValue: try row["mode"].decode(String.self)) ?? .enforce,
+                   outcome: AuditOutcome(stored: try row["outcome"].decode(String.self)), detail: try row["detail"].decode(String.self))
+    }
+
     public func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] {
         try await guarded("read the audit trail from") {
             var sql = "SELECT * FROM wadial_audit WHERE at >= $1"

@@ -78,6 +78,10 @@ public actor MemoryStateStore: StateStore {
         trail += entries
     }
 
+    public func latestDecisions(limit: Int) -> [AuditEntry] {
+        Array(trail.reversed().filter { $0.action.hasSuffix("_requests") }.prefix(max(limit, 0)))
+    }
+
     public func audit(since: Date?, rule: String?, group: String?) -> [AuditEntry] {
         trail.filter { entry in
             (since.map { entry.at >= $0 } ?? true) && (rule.map { entry.rule == $0 } ?? true) && (group.map { entry.group == $0 } ?? true)

@@ -407,6 +407,18 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    public func latestDecisions(limit: Int) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE action LIKE '%\\_requests' ESCAPE '\\' ORDER BY id DESC LIMIT ?", arguments: [max(limit, 0)]).map(Self.auditEntry)
+        }
+    }
+
+    private static func auditEntry(_ row: Row) -> AuditEntry {
+        AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
+                   targets: unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
+                   outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"])
+    }
+
     public func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] {
         try await pool.read { db in
             var sql = "SELECT * FROM audit WHERE at >= ?"

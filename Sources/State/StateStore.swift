@@ -33,6 +33,9 @@ public protocol StateStore: Sendable {
     func appendAudit(_ entries: [AuditEntry]) async throws
     /// Newest last.
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry]
+    /// The newest `limit` audit rows of join-request decisions (`*_requests` actions), newest
+    /// first: what the status page shows, without reading the whole trail.
+    func latestDecisions(limit: Int) async throws -> [AuditEntry]
 
     /// Takes or renews the session's lease for `holder` until `expires`, in one atomic step: held
     /// when it is free, expired, handed back, or already the holder's (a take-over, anything but

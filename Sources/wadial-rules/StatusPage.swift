@@ -59,7 +59,7 @@ enum StatusPage {
         html += "<h2 id=\"decisions\">Last decisions</h2>\n" + table(
             ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "OUTCOME", "DETAIL"],
             status.decisions.map { [local($0.at), $0.rule, $0.group, $0.action, $0.targets.joined(separator: " "), $0.outcome.rawValue, $0.detail] },
-            empty: "no decisions in the last 30 days")
+            empty: "no decisions yet")
         html += "<h2>Open drift</h2>\n" + table(["POLICY", "GROUP", "SETTING", "VALUE"], status.drift.map { [$0.policy, $0.group, $0.setting, $0.value] },
                                                 empty: "no drift reported")
         html += "<h2>Undelivered hand-offs</h2>\n" + table(

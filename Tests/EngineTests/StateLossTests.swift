@@ -29,6 +29,7 @@ actor FullDisk: StateStore {
     func openIntents() async throws -> [JournalEntry] { await inner.openIntents() }
     func appendAudit(_ entries: [AuditEntry]) async throws { try write(); await inner.appendAudit(entries) }
     func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] { await inner.audit(since: since, rule: rule, group: group) }
+    func latestDecisions(limit: Int) async throws -> [AuditEntry] { await inner.latestDecisions(limit: limit) }
     func claimLease(session: String, holder: String, until expires: Date, now: Date, replacing dead: String?) async throws -> LeaseClaim {
         try write()
         return await inner.claimLease(session: session, holder: holder, until: expires, now: now, replacing: dead)

@@ -141,6 +141,13 @@ struct StateStoreContractTests {
             #expect(try await store.audit(since: at.addingTimeInterval(30), rule: nil, group: nil) == [entries[1]])
             #expect(try await store.audit(since: nil, rule: "a", group: nil) == [entries[0]])
             #expect(try await store.audit(since: nil, rule: nil, group: "2@g.us") == [entries[1]])
+            // The newest decisions first, other actions left out (an `_` in LIKE is no wildcard).
+            let more = (0..<3).map { AuditEntry(at: at.addingTimeInterval(Double(100 + $0)), rule: "a", group: group.rawValue, action: "reject_requests",
+                                                targets: ["\($0)"], mode: .enforce, outcome: .done, detail: "") }
+                + [AuditEntry(at: at.addingTimeInterval(200), rule: "a", group: group.rawValue, action: "set_xrequests", targets: [], mode: .enforce, outcome: .done, detail: "")]
+            try await store.appendAudit(more)
+            #expect(try await store.latestDecisions(limit: 2).map(\.targets) == [["2"], ["1"]])
+            #expect(try await store.latestDecisions(limit: 10).count == 4)
         }
     }
 
