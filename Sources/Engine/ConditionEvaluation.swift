@@ -74,7 +74,7 @@ struct ConditionContext {
         case .memberCount:
             return "member count \(group.size.map(String.init) ?? "unknown")"
         case .time(let window):
-            return "time: " + window.describe(now)
+            return window.describe(now)
         case .setting:
             return "settings \(group.settings)"
         case .subject:

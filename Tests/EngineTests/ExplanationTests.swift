@@ -28,10 +28,10 @@ struct ExplanationTests {
         // 2026-12-06 is a Sunday; 11:00 UTC is 12:00 in Berlin (CET).
         let sunday = Date(timeIntervalSince1970: 1_796_554_800)
         let text = Explanation.explain(rules: rules, snapshot: snapshot([(g1, 10, [request])]), state: EngineState(), group: g1, requester: request.jid, now: sunday).text
-        #expect(text.contains("time: Sunday 12:00 Europe/Berlin, outside mon-fri 08:00-20:00 -> does not hold"), "\(text)")
+        #expect(text.contains("time window: Sunday 12:00 Europe/Berlin, outside mon-fri 08:00-20:00 -> does not hold"), "\(text)")
         let monday = sunday.addingTimeInterval(86_400)
         let inside = Explanation.explain(rules: rules, snapshot: snapshot([(g1, 10, [request])]), state: EngineState(), group: g1, requester: request.jid, now: monday).text
-        #expect(inside.contains("time: Monday 12:00 Europe/Berlin, inside mon-fri 08:00-20:00 -> holds"), "\(inside)")
+        #expect(inside.contains("time window: Monday 12:00 Europe/Berlin, inside mon-fri 08:00-20:00 -> holds"), "\(inside)")
     }
 
     @Test func matchingRequest() throws {
