@@ -30,7 +30,8 @@ public enum DemoWorld {
                   requests: [.init(jid: UserJID("4915123456789@s.whatsapp.net")!, requestedAt: start.addingTimeInterval(-3 * 86_400))]),
             .init(jid: regionNorth, subject: "Region North", members: [admin], unlistedMembers: 240),
             .init(jid: regionSouth, subject: "Region South", members: [admin], unlistedMembers: 310,
-                  settings: SandboxWorld.defaultSettings.merging([.memberAddMode: "all_member_add"])),
+                  // Joining without approval until the `vetting-needs-approval` policy turns it on.
+                  settings: SandboxWorld.defaultSettings.merging([.memberAddMode: "all_member_add", .membershipApproval: false])),
             .init(jid: announcements, subject: "Region Announcements", members: [admin], unlistedMembers: 1200),
         ]
         var arrivals: [SandboxWorld.Arrival] = []

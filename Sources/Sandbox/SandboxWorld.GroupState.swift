@@ -38,6 +38,6 @@ extension SandboxWorld {
     /// A new group's settings: WhatsApp's defaults.
     public static let defaultSettings: GroupSettings = [
         .announcement: false, .locked: false, .memberAddMode: "admin_add", .memberLinkMode: "admin_link",
-        .historySharing: "all_member_share", .ephemeral: .seconds(0),
+        .historySharing: "all_member_share", .ephemeral: .seconds(0), .membershipApproval: true,
     ]
 }

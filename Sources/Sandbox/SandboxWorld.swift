@@ -81,7 +81,12 @@ public actor SandboxWorld {
             guard var group = groups[jid], !group.requests.contains(where: { $0.jid == request.jid }),
                   !group.members.contains(where: { $0.jid == request.jid })
             else { return }
-            group.requests.append(request)
+            // With membership approval off, a join by link makes a member at once: no request.
+            if group.settings[.membershipApproval] == .bool(false) {
+                group.members.append(Participant(jid: request.jid))
+            } else {
+                group.requests.append(request)
+            }
             groups[jid] = group
         case .memberDelta(let jid, let delta):
             guard var group = groups[jid] else { return }

@@ -15,6 +15,7 @@ public struct GroupSetting: Sendable, Hashable, CustomStringConvertible {
         case memberLinkMode = "member_link_mode"
         case historySharing = "history_sharing"
         case ephemeral
+        case membershipApproval = "membership_approval"
 
         /// The table: one row per setting.
         public var setting: GroupSetting {
@@ -38,6 +39,11 @@ public struct GroupSetting: Sendable, Hashable, CustomStringConvertible {
                 GroupSetting(self, .duration([.init("off", 0), .init("24h", 86_400), .init("7d", 604_800), .init("90d", 7_776_000)]),
                              body: .field("ephemeralDurationSeconds"), fields: ["ephemeralDurationSeconds", "ephemeralDuration", "ephemeral"],
                              summary: "disappearing messages")
+            case .membershipApproval:
+                // Sent in the boolean form the other toggles use (our reading of the API's
+                // documentation); read from whichever field the metadata has, "on"/"off" too.
+                GroupSetting(self, .boolean, body: .toggle("membership_approval"), fields: ["joinApprovalMode", "membershipApproval", "approvalRequired"],
+                             summary: "true: joining needs an admin's approval (join requests); false: anyone with the link joins at once")
             }
         }
 
@@ -137,6 +143,8 @@ public struct GroupSetting: Sendable, Hashable, CustomStringConvertible {
         case (.boolean, .number(let number)): .bool(number != 0)
         case (.boolean, .string("true")): .bool(true)
         case (.boolean, .string("false")): .bool(false)
+        case (.boolean, .string("on")): .bool(true)
+        case (.boolean, .string("off")): .bool(false)
         case (.choice(let words), .string(let text)): words.contains(Self.normalizedWord(text)) ? .choice(Self.normalizedWord(text)) : nil
         case (.duration, .number(let seconds)): seconds >= 0 ? .seconds(seconds) : nil
         case (.duration, .string(let text)): Int(text).flatMap { $0 >= 0 ? .seconds($0) : nil }

@@ -40,6 +40,7 @@ struct ExecutorTests {
                   - set_member_link_mode: all_member_link
                   - set_history_sharing: admin_share
                   - set_ephemeral: 90d
+                  - set_membership_approval: false
                   - update_profile: { subject: "{{group.subject}} (busy)", description: "{{group.size}} members, rule {{rule.id}}" }
                   - participants: { action: promote, numbers: ["+1 555 000 0002"] }
                   - rotate_invite
@@ -48,7 +49,7 @@ struct ExecutorTests {
                   - leave_group
             """, webhooks: webhooks)
         let group = try #require(await world.group(g1))
-        #expect(group.settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(7_776_000)]))
+        #expect(group.settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(7_776_000), .membershipApproval: false]))
         #expect(group.subject == "Support (busy)")
         #expect(group.description == "10 members, rule all")
         #expect(group.members.first { $0.jid == Self.member }?.role == .admin)
@@ -58,12 +59,12 @@ struct ExecutorTests {
         #expect(posts.first?.body == "{\"link\":\"https://chat.whatsapp.com/\(group.inviteCode)\"}")
         #expect(posts.first?.headers["X-Token"] == "t")
         // Each delivery carries a key that is the same on every retry (the hand-off's id and step).
-        #expect(posts.first?.headers["Idempotency-Key"]?.hasSuffix("-9") == true)
+        #expect(posts.first?.headers["Idempotency-Key"]?.hasSuffix("-10") == true)
         let trail = try await store.audit(since: nil, rule: nil, group: nil)
         #expect(trail.map(\.outcome).allSatisfy { $0 == .done })
         #expect(trail.first { $0.action == "log" }?.detail == "code \(group.inviteCode)")
         #expect(await world.calls.filter { $0.operation == .leave }.count == 1)
-        #expect(report.writes == 10)  // webhook and log are not API writes
+        #expect(report.writes == 11)  // webhook and log are not API writes
         #expect(try await store.openIntents().isEmpty)
     }
 

@@ -72,12 +72,28 @@ struct ClientContractTests {
     func everySettingsForm(_ implementation: Implementation) async throws {
         try await withClient(implementation, world: demoWorld()) { client in
             for change in [SettingChange(.announcement, true), SettingChange(.locked, true), SettingChange(.memberAddMode, "all_member_add"), SettingChange(.memberLinkMode, "all_member_link"),
-                           SettingChange(.historySharing, "admin_share"), SettingChange(.ephemeral, .seconds(604_800))] {
+                           SettingChange(.historySharing, "admin_share"), SettingChange(.ephemeral, .seconds(604_800)), SettingChange(.membershipApproval, false)] {
                 try await client.updateSetting(session: session, support, change)
             }
             let settings = try await client.group(session: session, support).settings
-            #expect(settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(604_800)]))
+            #expect(settings == GroupSettings([.announcement: true, .locked: true, .memberAddMode: "all_member_add", .memberLinkMode: "all_member_link", .historySharing: "admin_share", .ephemeral: .seconds(604_800), .membershipApproval: false]))
         }
+    }
+
+    @Test func withMembershipApprovalOffAJoinByLinkMakesAMemberAndNoRequest() async throws {
+        let world = demoWorld()
+        await world.apply(.request(support, .init(jid: UserJID("15550009999@s.whatsapp.net")!, requestedAt: Date())))
+        #expect(await world.group(support)?.requests.contains { $0.jid.rawValue == "15550009999@s.whatsapp.net" } == true)
+        let client = SandboxClient(world: world)
+        try await client.updateSetting(session: session, support, SettingChange(.membershipApproval, false))
+        await world.apply(.request(support, .init(jid: UserJID("15550008888@s.whatsapp.net")!, requestedAt: Date())))
+        let group = try #require(await world.group(support))
+        #expect(!group.requests.contains { $0.jid.rawValue == "15550008888@s.whatsapp.net" })
+        #expect(group.members.contains { $0.jid.rawValue == "15550008888@s.whatsapp.net" })
+        // Read back tolerantly: "on"/"off" and the other field names.
+        #expect(GroupSetting.ID.membershipApproval.setting.value(api: .string("off")) == .bool(false))
+        #expect(GroupSetting.ID.membershipApproval.setting.value(api: .string("on")) == .bool(true))
+        #expect(GroupSetting.ID.membershipApproval.setting.fields == ["joinApprovalMode", "membershipApproval", "approvalRequired"])
     }
 
     @Test(arguments: Implementation.allCases)
