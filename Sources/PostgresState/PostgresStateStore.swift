@@ -50,14 +50,14 @@ public final class PostgresStateStore: StateStore {
         do {
             // The pool retries a refused connection for a long while: the first answer must come
             // within `timeout`, or the store is reported unreachable.
-            let (identity, server) = try await withTimeout(timeout) {
+            let (identity, server) = try await withDeadline(timeout) {
                 let identity = try await migrate(client, logger: quiet)
                 let clock = try await client.query(PostgresQuery(unsafeSQL: "SELECT extract(epoch FROM clock_timestamp())::float8 AS now"), logger: quiet).collect()
                 return (identity, try clock.first?.makeRandomAccess()["now"].decode(Double.self))
             }
             return PostgresStateStore(client: client, runner: runner, location: location, identity: identity,
                                       clockSkew: server.map { $0 - Date().timeIntervalSince1970 } ?? 0, logger: quiet)
-        } catch is ConnectTimeout {
+        } catch is DeadlineExceeded {
             runner.cancel()
             _ = await runner.value
             throw PostgresStoreError(location: location, doing: "connect to",
@@ -203,14 +203,6 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    private static func list(_ values: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    private static func unlist(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
-
     // MARK: - StateStore
 
     public func checkIdentity() async throws {
@@ -290,7 +282,7 @@ public final class PostgresStateStore: StateStore {
     }
 
     private static func save(_ handOff: HandOff, _ connection: PostgresConnection, logger: Logger) async throws {
-        let values = String(decoding: (try? JSONEncoder().encode(handOff.values)) ?? Data("{}".utf8), as: UTF8.self)
+        let values = StoredJSON.values(handOff.values)
         _ = try await rows(connection, """
             INSERT INTO wadial_handoffs (id, session, grp, rule, next_step, steps, vals, created, deliver_by, attempts, next_attempt, last_error)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -315,7 +307,7 @@ public final class PostgresStateStore: StateStore {
     public func handOffs(session: String) async throws -> [HandOff] {
         try await guarded("read hand-offs from") {
             try await rows("SELECT * FROM wadial_handoffs WHERE session = $1 ORDER BY created, id", [.text(session)]).map { row in
-                let values = (try? JSONDecoder().decode([String: String].self, from: Data(try row["vals"].decode(String.self).utf8))) ?? [:]
+                let values = StoredJSON.values(try row["vals"].decode(String.self))
                 return HandOff(
                     id: try row["id"].decode(String.self), session: try row["session"].decode(String.self), group: try row["grp"].decode(String.self),
                     rule: try row["rule"].decode(String.self), nextStep: Int(clamping: try row["next_step"].decode(Int64.self)),
@@ -352,12 +344,12 @@ public final class PostgresStateStore: StateStore {
                     throw LeaseFenced(session: intent.session, epoch: intent.epoch, current: lease)
                 }
             }
-            let requests = String(decoding: (try? JSONEncoder().encode(intent.requests)) ?? Data("[]".utf8), as: UTF8.self)
+            let requests = StoredJSON.requests(intent.requests)
             let rows = try await Self.rows(connection, """
                 INSERT INTO wadial_journal (opened_at, session, grp, operation, rules, targets, requests, handoff, detail, epoch)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
                 """, [.double(intent.at.timeIntervalSince1970), .text(intent.session), .text(intent.group), .text(intent.operation.description),
-                      .text(Self.list(intent.rules)), .text(Self.list(intent.targets)), .text(requests), .text(intent.handOff), .text(intent.detail),
+                      .text(StoredJSON.list(intent.rules)), .text(StoredJSON.list(intent.targets)), .text(requests), .text(intent.handOff), .text(intent.detail),
                       .int(intent.epoch)], logger: logger)
             return try rows.first?["id"].decode(Int64.self) ?? 0
         }
@@ -373,13 +365,13 @@ public final class PostgresStateStore: StateStore {
     public func openIntents() async throws -> [JournalEntry] {
         try await guarded("read the journal from") {
             try await rows("SELECT * FROM wadial_journal WHERE outcome IS NULL ORDER BY id", []).map { row in
-                let requests = (try? JSONDecoder().decode([JournalRequest].self, from: Data(try row["requests"].decode(String.self).utf8))) ?? []
+                let requests = StoredJSON.requests(try row["requests"].decode(String.self))
                 return JournalEntry(
                     id: try row["id"].decode(Int64.self),
                     intent: JournalIntent(
                         session: try row["session"].decode(String.self), group: try row["grp"].decode(String?.self),
                         operation: JournalOperation(stored: try row["operation"].decode(String.self)),
-                        rules: Self.unlist(try row["rules"].decode(String.self)), targets: Self.unlist(try row["targets"].decode(String.self)),
+                        rules: StoredJSON.unlist(try row["rules"].decode(String.self)), targets: StoredJSON.unlist(try row["targets"].decode(String.self)),
                         requests: requests, handOff: try row["handoff"].decode(String?.self), detail: try row["detail"].decode(String.self),
                         at: Date(timeIntervalSince1970: try row["opened_at"].decode(Double.self)), epoch: try row["epoch"].decode(Int64.self)),
                     outcome: nil, closedAt: nil)
@@ -395,7 +387,7 @@ public final class PostgresStateStore: StateStore {
                 _ = try await Self.rows(connection, """
                     INSERT INTO wadial_audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """, [.double(entry.at.timeIntervalSince1970), .text(entry.rule), .text(entry.group), .text(entry.action),
-                          .text(Self.list(entry.targets)), .text(entry.mode.rawValue), .text(entry.outcome.rawValue), .text(entry.detail)], logger: logger)
+                          .text(StoredJSON.list(entry.targets)), .text(entry.mode.rawValue), .text(entry.outcome.rawValue), .text(entry.detail)], logger: logger)
             }
         }
     }
@@ -409,7 +401,7 @@ public final class PostgresStateStore: StateStore {
     private static func auditEntry(_ row: PostgresRandomAccessRow) throws -> AuditEntry {
         AuditEntry(at: Date(timeIntervalSince1970: try row["at"].decode(Double.self)), rule: try row["rule"].decode(String.self),
                    group: try row["grp"].decode(String.self), action: try row["action"].decode(String.self),
-                   targets: unlist(try row["targets"].decode(String.self)),
+                   targets: StoredJSON.unlist(try row["targets"].decode(String.self)),
                    mode: AuditMode(rawValue: try row["mode"].decode(String.self)) ?? .enforce,
                    outcome: AuditOutcome(stored: try row["outcome"].decode(String.self)), detail: try row["detail"].decode(String.self))
     }
@@ -426,13 +418,7 @@ public final class PostgresStateStore: StateStore {
                 values.append(.text(group))
                 sql += " AND grp = $\(values.count)"
             }
-            return try await rows(sql + " ORDER BY id", values).map { row in
-                AuditEntry(at: Date(timeIntervalSince1970: try row["at"].decode(Double.self)), rule: try row["rule"].decode(String.self),
-                           group: try row["grp"].decode(String.self), action: try row["action"].decode(String.self),
-                           targets: Self.unlist(try row["targets"].decode(String.self)),
-                           mode: AuditMode(rawValue: try row["mode"].decode(String.self)) ?? .enforce,
-                           outcome: AuditOutcome(stored: try row["outcome"].decode(String.self)), detail: try row["detail"].decode(String.self))
-            }
+            return try await rows(sql + " ORDER BY id", values).map(Self.auditEntry)
         }
     }
 
@@ -511,21 +497,5 @@ public final class PostgresStateStore: StateStore {
             counts.append(Int(clamping: try counted.first?["n"].decode(Int64.self) ?? 0))
         }
         return PruneReport(audit: counts[0], journal: counts[1], acted: counts[2])
-    }
-}
-
-struct ConnectTimeout: Error {}
-
-/// `body`'s result, or `ConnectTimeout` once `limit` has passed (then `body` is cancelled).
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask { try await body() }
-        tasks.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { tasks.cancelAll() }
-        guard let first = try await tasks.next(), let result = first else { throw ConnectTimeout() }
-        return result
     }
 }

@@ -156,22 +156,6 @@ public final class SQLiteStateStore: StateStore {
         return (reader, writer)
     }
 
-    private static func list(_ values: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    private static func unlist(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
-
-    private static func encode(_ requests: [JournalRequest]) -> String {
-        String(decoding: (try? JSONEncoder().encode(requests)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    private static func decode(_ text: String) -> [JournalRequest] {
-        (try? JSONDecoder().decode([JournalRequest].self, from: Data(text.utf8))) ?? []
-    }
-
     public func actedRequests(group: GroupJID, requesters: [UserJID]) async throws -> [ActedRequest] {
         guard !requesters.isEmpty else { return [] }
         return try await pool.read { db in
@@ -234,7 +218,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static func save(_ handOff: HandOff, _ db: Database) throws {
-        let values = String(decoding: (try? JSONEncoder().encode(handOff.values)) ?? Data("{}".utf8), as: UTF8.self)
+        let values = StoredJSON.values(handOff.values)
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO handoffs (id, session, grp, rule, next_step, steps, vals, created, deliver_by, attempts, next_attempt, last_error)
@@ -256,7 +240,7 @@ public final class SQLiteStateStore: StateStore {
     public func handOffs(session: String) async throws -> [HandOff] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM handoffs WHERE session = ? ORDER BY created, id", arguments: [session]).map { row in
-                let values = (try? JSONDecoder().decode([String: String].self, from: Data((row["vals"] as String).utf8))) ?? [:]
+                let values = StoredJSON.values(row["vals"] as String)
                 return HandOff(id: row["id"], session: row["session"], group: row["grp"], rule: row["rule"], nextStep: row["next_step"],
                                stepsFingerprint: row["steps"], values: values, created: Date(timeIntervalSince1970: row["created"]),
                                deliverBy: Date(timeIntervalSince1970: row["deliver_by"]), attempts: row["attempts"],
@@ -275,8 +259,8 @@ public final class SQLiteStateStore: StateStore {
             }
             try db.execute(
                 sql: "INSERT INTO journal (opened_at, session, grp, operation, rules, targets, requests, handoff, detail, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, Self.list(intent.rules),
-                            Self.list(intent.targets), Self.encode(intent.requests), intent.handOff, intent.detail, intent.epoch])
+                arguments: [intent.at.timeIntervalSince1970, intent.session, intent.group, intent.operation.description, StoredJSON.list(intent.rules),
+                            StoredJSON.list(intent.targets), StoredJSON.requests(intent.requests), intent.handOff, intent.detail, intent.epoch])
             return db.lastInsertedRowID
         }
     }
@@ -387,8 +371,8 @@ public final class SQLiteStateStore: StateStore {
             try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE outcome IS NULL ORDER BY id").map { row in
                 JournalEntry(
                     id: row["id"],
-                    intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: Self.unlist(row["rules"]),
-                                          targets: Self.unlist(row["targets"]), requests: Self.decode(row["requests"]), handOff: row["handoff"], detail: row["detail"],
+                    intent: JournalIntent(session: row["session"], group: row["grp"], operation: JournalOperation(stored: row["operation"]), rules: StoredJSON.unlist(row["rules"]),
+                                          targets: StoredJSON.unlist(row["targets"]), requests: StoredJSON.requests(row["requests"] as String), handOff: row["handoff"], detail: row["detail"],
                                           at: Date(timeIntervalSince1970: row["opened_at"]), epoch: row["epoch"]),
                     outcome: nil, closedAt: nil)
             }
@@ -401,7 +385,7 @@ public final class SQLiteStateStore: StateStore {
             for entry in entries {
                 try db.execute(
                     sql: "INSERT INTO audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, Self.list(entry.targets), entry.mode.rawValue,
+                    arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, StoredJSON.list(entry.targets), entry.mode.rawValue,
                                 entry.outcome.rawValue, entry.detail])
             }
         }
@@ -415,7 +399,7 @@ public final class SQLiteStateStore: StateStore {
 
     private static func auditEntry(_ row: Row) -> AuditEntry {
         AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
-                   targets: unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
+                   targets: StoredJSON.unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
                    outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"])
     }
 
@@ -431,11 +415,7 @@ public final class SQLiteStateStore: StateStore {
                 sql += " AND grp = ?"
                 arguments.append(group)
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map { row in
-                AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
-                           targets: Self.unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
-                           outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"])
-            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments)).map(Self.auditEntry)
         }
     }
 }
