@@ -118,15 +118,10 @@ extension Engine {
     /// A store call of lease keeping, given at most half the lease: a store that does not answer
     /// (a black-holed connection) must not hold the keeping up while the leases run out.
     private func storeCall<T: Sendable>(_ leases: LeaseBook, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask { try await body() }
-            tasks.addTask {
-                try await Task.sleep(for: leases.duration / 2)
-                return nil
-            }
-            defer { tasks.cancelAll() }
-            guard let first = try await tasks.next(), let result = first else { throw StoreTimeout() }
-            return result
+        do {
+            return try await withDeadline(leases.duration / 2, body)
+        } catch is DeadlineExceeded {
+            throw StoreTimeout()
         }
     }
 
@@ -163,9 +158,7 @@ extension Engine {
     /// starting together do not all claim the same sessions first.
     static func rotated(_ sessions: [String], for instance: String) -> [String] {
         guard !sessions.isEmpty else { return sessions }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in instance.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let start = Int(hash % UInt64(sessions.count))
+        let start = Int(LeaseBook.hash(instance) % UInt64(sessions.count))
         return Array(sessions[start...] + sessions[..<start])
     }
 

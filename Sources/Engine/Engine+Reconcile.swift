@@ -31,7 +31,7 @@ extension Engine {
             return
         }
         var epoch: Int64?
-        if let session, let leases = options.leases {
+        if let session, let leases = activeLeases {
             guard let held = await leases.epoch(session) else { return }
             epoch = held
         }

@@ -69,13 +69,16 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         get async { await rulesBox.rules }
     }
 
+    /// The lease book in use: none for a dry run, which writes nothing and takes no lease.
+    var activeLeases: LeaseBook? { options.dryRun ? nil : options.leases }
+
     /// Replaces the rule set; state of rule ids that stay carries over.
     public func replaceRules(_ rules: RuleSet) async {
         await rulesBox.set(rules)
     }
 
     public func run() async throws {
-        guard let leases = options.dryRun ? nil : options.leases else {
+        guard let leases = activeLeases else {
             if !options.dryRun { await reconcile() }
             try await rounds()
             return
@@ -104,7 +107,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             let started = now()
             for session in options.sessions {
                 guard !Task.isShuttingDownGracefully else { return }
-                if !options.dryRun, let leases = options.leases {
+                if let leases = activeLeases {
                     if await leases.shouldRelease(session) {
                         await handBack(session, leases, reason: "given up so that the live engines share the sessions fairly")
                         continue
@@ -126,7 +129,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // deadline already reached is not slept on at all (some clocks would wait for the
             // next instant after it).
             if deadline > clock.now {
-                if let leases = options.leases, !options.dryRun {
+                if let leases = activeLeases {
                     await sleepTickingTakenSessions(until: deadline, leases)
                 } else {
                     try? await cancelWhenGracefulShutdown {
@@ -301,13 +304,15 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
 
     func loadState(for snapshot: Snapshot) async throws -> EngineState {
         var state = EngineState()
+        let seenAt = now()
+        let dayAgo = seenAt.addingTimeInterval(-86_400)
         for view in snapshot.groups {
             guard let requests = view.requests, !requests.isEmpty else { continue }
             let records = try await store.actedRequests(group: view.group.jid, requesters: requests.map(\.jid))
             // Records of requests listed now are kept from pruning (refreshed at most daily).
             let listed = Set(requests.map { "\($0.jid.rawValue)|\($0.requestKey)" })
-            let stale = records.filter { listed.contains("\($0.requester.rawValue)|\($0.requestedAt)") && ($0.seen ?? $0.at) < now().addingTimeInterval(-86_400) }
-            if !stale.isEmpty, !options.dryRun { try? await store.touchActed(stale, at: now()) }
+            let stale = records.filter { listed.contains("\($0.requester.rawValue)|\($0.requestedAt)") && ($0.seen ?? $0.at) < dayAgo }
+            if !stale.isEmpty, !options.dryRun { try? await store.touchActed(stale, at: seenAt) }
             state.acted[view.group.jid] = records.map {
                 ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decision: $0.decision)
             }

@@ -11,7 +11,7 @@ extension Engine {
     public func health(at date: Date) async -> (healthy: Bool, reason: String) {
         let poll = Double((await rules).settings.pollInterval.components.seconds)
         // A standby (every session's lease held elsewhere) is healthy: it is doing its job.
-        if let leases = options.leases, !options.dryRun {
+        if let leases = activeLeases {
             let rows = await leases.status()
             for row in rows where row.here {
                 if await leases.window(session: row.session) == nil {

@@ -92,10 +92,15 @@ public actor LeaseBook: WriteGate {
         guard let boot = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8),
               let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
         else { return "" }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (boot.trimmingCharacters(in: .whitespacesAndNewlines) + "|" + namespace).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
+        return String(hash(boot.trimmingCharacters(in: .whitespacesAndNewlines) + "|" + namespace), radix: 16)
     }()
+
+    /// FNV-1a, 64 bits: stable across processes and machines (Swift's `Hasher` is seeded per process).
+    static func hash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
 
     /// Whether `holder` is an engine process of this machine and pid namespace that no longer
     /// exists (a SIGKILL, a crash): its lease can be taken at once instead of after it expires. A

@@ -106,9 +106,7 @@ struct RunCommand: AsyncParsableCommand {
         let leases = try leaseBook(rules)
         await logStart(rules: rules, sessions: sessions, location: location, leases: leases, store: store, logger: logger)
         defer { logStop(logger: logger) }
-        var limited = withLimits(configuration, rules)
-        limited.writeGate = leases
-        try await withAPIClient(limited, logger: logger) { client in
+        try await withAPIClient(withLimits(configuration, rules, gate: leases), logger: logger) { client in
             let engine = Engine(rules: rules, options: engineOptions(sessions: sessions, rules: rules, leases: leases), client: client, store: store,
                                 clock: ContinuousClock(), logger: logger)
             let group = ServiceGroup(configuration: Self.bounded(.init(
@@ -157,9 +155,9 @@ struct RunCommand: AsyncParsableCommand {
 
     /// One line at start: what runs, on what, against which sessions.
     func logStart(rules: RuleSet, sessions: [String], location: StateLocation, leases: LeaseBook?, store: any StateStore, logger: Logger) async {
-        let zone = TimeZone(identifier: rules.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
+        let zone = LocalTimeText.zone(rules.settings.timezone)
         let next = await Outlook.nextRuns(rules, store: store, after: Date()).map { run in
-            "\(run.rule) " + (run.at.map { TimeText.local($0, in: zone) } ?? "after the first tick")
+            "\(run.rule) " + (run.at.map { LocalTimeText.format($0, in: zone) } ?? "after the first tick")
         }
         var metadata: Logger.Metadata = [
             "version": "\(WadialRules.version)", "rules": "\(rules.rules.count)", "policies": "\(rules.policies.count)",
@@ -215,8 +213,11 @@ struct RunCommand: AsyncParsableCommand {
     /// `--sandbox` keeps its state apart from a real account's.
     static let sandboxStatePath = ".wadial-rules/sandbox-state.sqlite"
 
-    func withLimits(_ configuration: WadialConfiguration, _ rules: RuleSet) -> WadialConfiguration {
+    /// The client's configuration for `run`: the rules' rate limits, and the lease book as the
+    /// gate every write asks first.
+    func withLimits(_ configuration: WadialConfiguration, _ rules: RuleSet, gate: LeaseBook?) -> WadialConfiguration {
         var configuration = configuration
+        configuration.writeGate = gate
         configuration.requestsPerMinute = rules.settings.limits.requestsPerMinute
         configuration.mutationsPerMinute = rules.settings.limits.mutationsPerMinute
         return configuration
@@ -260,9 +261,7 @@ struct RunCommand: AsyncParsableCommand {
             let leases = try command.leaseBook(rules)
             await command.logStart(rules: rules, sessions: [DemoWorld.session], location: location, leases: leases, store: store, logger: logger)
             defer { command.logStop(logger: logger) }
-            var configuration = command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules)
-            configuration.writeGate = leases
-            try await withAPIClient(configuration, logger: logger) { client in
+            try await withAPIClient(command.withLimits(WadialConfiguration(baseURL: base, apiKey: APIKey(key)), rules, gate: leases), logger: logger) { client in
                 let engine = Engine(rules: rules, options: command.engineOptions(sessions: [DemoWorld.session], rules: rules, leases: leases),
                                     client: client, store: store, clock: ContinuousClock(), logger: logger)
                 let companions = command.companions(for: engine, environment: environment, registry: registry, logger: logger)
