@@ -57,7 +57,7 @@ extension Engine {
     public func status(at date: Date) async -> EngineStatus {
         let rules = await rulesBox.rules
         let (healthy, reason) = await health(at: date)
-        let leaseRows = await options.leases?.status() ?? []
+        let leaseRows = await activeLeases?.status() ?? []
         var sessions: [EngineStatus.Session] = []
         var pending: [EngineStatus.Pending] = []
         var handOffs: [HandOff] = []
@@ -66,13 +66,13 @@ extension Engine {
             if let row = leaseRows.first(where: { $0.session == id }) {
                 lease = row.here ? "held here (epoch \(row.epoch))" : "held by \(row.holder) (epoch \(row.epoch))"
             } else {
-                lease = options.leases == nil ? "no leases" : "not held yet"
+                lease = activeLeases == nil ? "no leases" : "not held yet"
             }
             let view = await lastViews.get(id)
             sessions.append(.init(id: id, lease: lease, lastTick: view?.at))
             for group in view?.groups ?? [] {
                 guard let requests = group.requests, !requests.isEmpty else { continue }
-                pending.append(.init(group: group.group.jid.rawValue, subject: group.group.subject ?? "", requests: requests.map(Executor.describe)))
+                pending.append(.init(group: group.group.jid.rawValue, subject: group.group.subject ?? "", requests: requests.map(\.described)))
             }
             handOffs += (try? await store.handOffs(session: id)) ?? []
         }

@@ -6,11 +6,6 @@ import WadialAPI
 import WadialModels
 
 extension Executor {
-    /// A requester for a log line: the resolved number with the JID beside it, or `number unknown`.
-    static func describe(_ request: MembershipRequest) -> String {
-        if let number = request.phoneNumber { return "\(number) (\(request.jid.rawValue))" }
-        return "number unknown (\(request.jid.rawValue))"
-    }
 
     /// One call deciding `targets`; returns the rules whose requests failed.
     func decide(
@@ -107,24 +102,23 @@ extension Executor {
         let done = counts[.done, default: 0]
         let count = targets.count
         let noun = "join request\(count == 1 ? "" : "s")"
-        let where_ = group.subject.flatMap { $0.isEmpty ? nil : $0 } ?? group.jid.rawValue
         let message: String
         let level: Logger.Level
         if done == count {
-            message = "\(decision.pastTense) \(count) \(noun) in \(where_)"
+            message = "\(decision.pastTense) \(count) \(noun) in \(group.name)"
             level = .info
         } else if done > 0 || counts[.gone, default: 0] > 0 {
-            message = "\(decision.pastTense) \(done) of \(count) \(noun) in \(where_)"
+            message = "\(decision.pastTense) \(done) of \(count) \(noun) in \(group.name)"
             level = counts[.failed, default: 0] + counts[.unknown, default: 0] > 0 ? .warning : .info
         } else {
-            message = "could not \(decision.rawValue) \(count) \(noun) in \(where_)"
+            message = "could not \(decision.rawValue) \(count) \(noun) in \(group.name)"
             level = .warning
         }
         let refused = counts[.gone, default: 0]
         var metadata: Logger.Metadata = [
             "group": "\(group.jid)", "subject": "\(group.subject ?? "")", "action": "\(name)",
             "rules": "\(Set(targets.map(\.rule)).sorted().joined(separator: ","))",
-            "requesters": "\(targets.map { Self.describe($0.request) }.joined(separator: ", "))", "outcome": "\(summary)",
+            "requesters": "\(targets.map(\.request.described).joined(separator: ", "))", "outcome": "\(summary)",
         ]
         if refused > 0 { metadata["no_longer_pending"] = "\(refused)" }
         logger.log(level: level, "\(message)", metadata: metadata)

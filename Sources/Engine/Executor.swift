@@ -210,7 +210,7 @@ public struct Executor: Sendable {
         report.entries.append(AuditEntry(at: now, rule: action.source, group: action.group.jid.rawValue, action: action.name, targets: targets,
                                          mode: mode, outcome: outcome, detail: detail))
         if action.name != Action.Kind.log.name {
-            let subject = action.group.subject.flatMap { $0.isEmpty ? nil : $0 } ?? action.group.jid.rawValue
+            let subject = action.group.name
             let level: Logger.Level = outcome == .failed || outcome == .unknown ? .warning : .info
             var metadata: Logger.Metadata = [
                 "rule": "\(action.source)", "group": "\(action.group.jid)", "subject": "\(action.group.subject ?? "")", "action": "\(action.name)",
@@ -221,7 +221,7 @@ public struct Executor: Sendable {
             if outcome == .would, case .rule(.decide(let decision)) = action.step, !action.requests.isEmpty {
                 let count = action.requests.count
                 message = "would \(decision.rawValue) \(count) join request\(count == 1 ? "" : "s") in \(subject) (\(mode))"
-                metadata["requesters"] = "\(action.requests.map(Self.describe).joined(separator: ", "))"
+                metadata["requesters"] = "\(action.requests.map(\.described).joined(separator: ", "))"
             }
             logger.log(level: level, "\(message)", metadata: metadata)
         }

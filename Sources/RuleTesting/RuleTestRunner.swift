@@ -99,7 +99,7 @@ public struct RuleTestRunner: Sendable {
             }
             for (group, delta) in step.memberChanges { await world.apply(.memberDelta(group, delta)) }
             let report = await engine.tick(session: session, at: clock.now)
-            let at = "step \(step.index + 1) (at +\(RuleDuration.format(.seconds(Int64(elapsed)))), \(Self.local(clock.now, rules.settings.timezone)))"
+            let at = "step \(step.index + 1) (at +\(RuleDuration.format(.seconds(Int64(elapsed)))), \(LocalTimeText.format(clock.now, in: LocalTimeText.zone(rules.settings.timezone), seconds: false)))"
             if let skipped = report.skipped {
                 failures.append("  \(at): the tick did not run: \(skipped)")
                 continue
@@ -132,15 +132,6 @@ public struct RuleTestRunner: Sendable {
                 + ["  \(count) of \(test.steps.count) step\(test.steps.count == 1 ? "" : "s") failed"]).joined(separator: "\n"))
         }
         return Outcome(file: path, passed: true, report: "PASS \(path) (\(test.steps.count) step\(test.steps.count == 1 ? "" : "s"))")
-    }
-
-    /// `Mon 2026-03-02 09:00 Europe/Berlin`: a step's time in the rules' timezone.
-    static func local(_ date: Date, _ timezone: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE yyyy-MM-dd HH:mm"
-        return formatter.string(from: date) + " " + timezone
     }
 
     /// The actions of one tick, one per rule, action and group, with their targets merged.

@@ -40,6 +40,28 @@ public enum TextEscaping {
         return out
     }
 
+    /// Text content or an attribute value of an HTML page: `& < > " '` as entities, and control
+    /// characters (as `visible` counts them) as visible escapes, never passed to the page raw.
+    public static func html(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isControl(scalar): out += unicodeEscape(scalar)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// One URL component: everything but unreserved characters (`A-Z a-z 0-9 - . _ ~`)
     /// percent-encoded as UTF-8, so that `&`, `=`, `#`, `/`, `?` and spaces stay inside the value.
     public static func urlComponent(_ text: String) -> String {

@@ -71,11 +71,11 @@ struct AuditCommand: AsyncParsableCommand {
             try printJSON(entries)
         case .text:
             let rows = entries.map { entry in
-                [TimeText.local(entry.at, in: zone), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
+                [LocalTimeText.format(entry.at, in: zone), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
                  entry.mode.rawValue, entry.outcome.rawValue, entry.detail]
             }
             print(Table.render(header: ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "MODE", "OUTCOME", "DETAIL"], rows: rows))
-            print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") from \(TimeText.local(from, in: zone)) to \(TimeText.local(to, in: zone))")
+            print("\(entries.count) entr\(entries.count == 1 ? "y" : "ies") from \(LocalTimeText.format(from, in: zone)) to \(LocalTimeText.format(to, in: zone))")
         }
     }
 
@@ -86,8 +86,8 @@ struct AuditCommand: AsyncParsableCommand {
             return zone
         }
         guard FileManager.default.fileExists(atPath: rules), let loaded = try? RuleLoader(environment: ProcessInfo.processInfo.environment).load(paths: [rules]) else {
-            return TimeZone(identifier: "UTC") ?? .current
+            return LocalTimeText.zone("UTC")
         }
-        return TimeZone(identifier: loaded.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
+        return LocalTimeText.zone(loaded.settings.timezone)
     }
 }

@@ -31,7 +31,7 @@ struct PlanCommand: AsyncParsableCommand {
         guard let horizonSeconds = RuleDuration.seconds(horizon), horizonSeconds > 0 else {
             throw ValidationError("--horizon takes a duration like 7d or 12h; found \(TextEscaping.quoted(horizon))")
         }
-        let zone = TimeZone(identifier: rules.settings.timezone) ?? TimeZone(identifier: "UTC") ?? .current
+        let zone = LocalTimeText.zone(rules.settings.timezone)
         let (rows, actions, reports, outlooks) = try await withAPIClient(configuration, logger: logger) { client in
             var rows: [[String]] = []
             var actions = 0
@@ -49,9 +49,7 @@ struct PlanCommand: AsyncParsableCommand {
                 outlooks.append(await engine.outlook(snapshot, at: date, horizon: Double(horizonSeconds)))
                 for action in plan.actions {
                     if action.mode == .audit { reports += 1 } else { actions += 1 }
-                    let targets = action.requests.isEmpty ? "-" : action.requests.map { request in
-                        request.phoneNumber.map { "\($0) (\(request.jid.rawValue))" } ?? "number unknown (\(request.jid.rawValue))"
-                    }.joined(separator: ", ")
+                    let targets = action.requests.isEmpty ? "-" : action.requests.map(\.described).joined(separator: ", ")
                     rows.append([action.source, action.group.jid.rawValue, action.name + (action.mode == .audit ? " (audit)" : ""), targets, action.reason])
                 }
                 for note in plan.notes {
@@ -68,15 +66,15 @@ struct PlanCommand: AsyncParsableCommand {
         print(footer)
         let runs = outlooks.flatMap(\.runs)
         print("")
-        print("schedule runs in the next \(horizon) (\(TimeText.name(zone))):")
+        print("schedule runs in the next \(horizon) (\(LocalTimeText.name(zone))):")
         print(runs.isEmpty ? "  none" : Table.render(header: ["WHEN", "RULE", "GROUP", "NOTE"],
-                                                   rows: runs.map { [TimeText.local($0.at, in: zone), $0.rule, $0.group, $0.note ?? ""] }))
+                                                   rows: runs.map { [LocalTimeText.format($0.at, in: zone), $0.rule, $0.group, $0.note ?? ""] }))
         let phases = outlooks.flatMap(\.phases)
         if !phases.isEmpty {
             print("")
             print("thresholds:")
             print(Table.render(header: ["RULE", "GROUP", "SUBJECT", "PHASE"], rows: phases.map {
-                [$0.rule, $0.group, $0.subject, $0.pendingSince.map { "pending since " + TimeText.local($0, in: zone) } ?? $0.phase]
+                [$0.rule, $0.group, $0.subject, $0.pendingSince.map { "pending since " + LocalTimeText.format($0, in: zone) } ?? $0.phase]
             }))
         }
     }

@@ -7,27 +7,7 @@ import WadialModels
 /// external asset, refreshing itself every 10 s. Every value from outside (subjects, JIDs,
 /// details, holder ids) is HTML-escaped; no key or secret is ever part of the status.
 enum StatusPage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // Control characters shown as escapes, never passed to the page raw.
-                if character.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
-                    out += TextEscaping.visible(String(character)).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                } else {
-                    out.append(character)
-                }
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { TextEscaping.html(text) }
 
     static func table(_ header: [String], _ rows: [[String]], empty: String) -> String {
         guard !rows.isEmpty else { return "<p class=\"empty\">\(escape(empty))</p>\n" }
@@ -37,8 +17,8 @@ enum StatusPage {
     }
 
     static func render(_ status: EngineStatus, now: Date) -> String {
-        let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC") ?? .current
-        let local = { (date: Date) in TimeText.local(date, in: zone) }
+        let zone = LocalTimeText.zone(status.timezone)
+        let local = { (date: Date) in LocalTimeText.format(date, in: zone) }
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">

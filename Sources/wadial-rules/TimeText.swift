@@ -1,23 +1,8 @@
 import Foundation
 import WadialModels
 
-/// Times for people, in the rules' timezone with the weekday (`Sun 2026-12-06 12:00:05 Europe/Berlin`),
-/// and the moments `--since` and `--until` take.
+/// The moments `--since` and `--until` take (times are shown with `LocalTimeText`).
 enum TimeText {
-    /// `Sun 2026-12-06 12:00:05 Europe/Berlin`: the weekday, the local date and time, the zone.
-    static func local(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEE yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date) + " " + name(zone)
-    }
-
-    /// The zone's IANA name; `UTC` for UTC (Foundation on Linux calls it `GMT`).
-    static func name(_ zone: TimeZone) -> String {
-        zone.identifier == "GMT" ? "UTC" : zone.identifier
-    }
-
     /// A moment from a flag: a duration back from `now` (`24h`, `7d`), a date (`2026-12-01`: its
     /// start in `zone`), a local date and time (`2026-12-01T08:00`, `2026-12-01 08:00:30`), or an
     /// ISO 8601 instant with its offset (`2026-12-01T08:00:00Z`). Nil when it is none of them.

@@ -49,9 +49,9 @@ struct KillUnderFaultsTests {
         """
 
     /// The sandbox's call log.
-    static func calls(_ url: String) async throws -> [[String: Any]] {
+    static func calls(_ url: String, key: String = "k") async throws -> [[String: Any]] {
         var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
-        request.setValue("Bearer k", forHTTPHeaderField: "Authorization")
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
         let (data, _) = try await URLSession.shared.data(for: request)
         return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [[String: Any]])
     }

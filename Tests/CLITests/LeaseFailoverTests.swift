@@ -74,9 +74,9 @@ struct LeaseFailoverTests {
     }
 
     /// Every approval the sandbox processed, per requester (a second one is a decision sent twice).
-    static func approvals(_ url: String) async throws -> [String: Int] {
+    static func approvals(_ url: String, key: String = "k") async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for call in try await KillUnderFaultsTests.calls(url) where call["operation"] as? String == "decide_requests" {
+        for call in try await KillUnderFaultsTests.calls(url, key: key) where call["operation"] as? String == "decide_requests" {
             guard let body = call["body"] as? [String: Any], body["action"] as? String == "approve" else { continue }
             for jid in body["participants"] as? [String] ?? [] { counts[jid, default: 0] += 1 }
         }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
 import TestSupport
 
@@ -63,7 +60,7 @@ struct StatusPageTests {
         var approved = false
         for _ in 0..<120 where !approved {
             try await Task.sleep(for: .milliseconds(100))
-            approved = try await Self.approvals(url)["15551234567@s.whatsapp.net"] == 1
+            approved = try await LeaseFailoverTests.approvals(url, key: Self.key)["15551234567@s.whatsapp.net"] == 1
         }
         #expect(approved, "\(engine.output)")
         let page = try Self.render("http://127.0.0.1:\(port)/", profile: folder.appendingPathComponent("chromium"))
@@ -79,17 +76,5 @@ struct StatusPageTests {
         #expect(page.contains("<title>wadial-rules status</title>"), "\(page)")
         #expect(!page.contains("<b>Runners</b>"), "\(page)")
         #expect(!page.contains(Self.key), "the key is on the page")
-    }
-
-    static func approvals(_ url: String) async throws -> [String: Int] {
-        var request = URLRequest(url: try #require(URL(string: url + "/sandbox/calls")))
-        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-        let (data, _) = try await URLSession.shared.data(for: request)
-        let calls = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["data"] as? [[String: Any]] ?? []
-        var counts: [String: Int] = [:]
-        for call in calls where call["operation"] as? String == "decide_requests" {
-            for jid in (call["body"] as? [String: Any])?["participants"] as? [String] ?? [] { counts[jid, default: 0] += 1 }
-        }
-        return counts
     }
 }

@@ -14,6 +14,12 @@ struct TextEscapingTests {
         }
     }
 
+    @Test func htmlTextIsNeverMarkup() {
+        #expect(TextEscaping.html(#"<script>alert('x')</script> & "q""#) == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+        #expect(TextEscaping.html("a\nb\u{1b}[2J\u{202e}c\\d") == "a\\nb\\u001b[2J\\u202ec\\d")
+        #expect(TextEscaping.html("Läufer 🏃") == "Läufer 🏃")
+    }
+
     @Test func jsonStringContentStaysInsideItsString() {
         #expect(TextEscaping.jsonString(#"Evil", "admin": true, "x": ""#) == #"Evil\", \"admin\": true, \"x\": \""#)
         #expect(TextEscaping.jsonString("a\\b\nc\u{01}") == "a\\\\b\\nc\\u0001")

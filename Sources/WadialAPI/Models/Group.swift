@@ -5,6 +5,10 @@ public import WadialModels
 public struct Group: Sendable, Hashable, Codable {
     public var jid: GroupJID
     public var subject: String?
+
+    /// For log lines: the subject, or the JID when there is none.
+    public var name: String { subject.flatMap { $0.isEmpty ? nil : $0 } ?? jid.rawValue }
+
     public var description: String?
     /// Member count: `size`, `participantCount`, or the length of `participants`.
     public var size: Int?

@@ -11,6 +11,12 @@ public struct MembershipRequest: Sendable, Hashable, Codable {
     public var requestedAt: Date?
     public var method: String?
 
+    /// For people (log lines, `plan`, the status page): the number with the JID beside it,
+    /// `+15551234567 (15551234567@s.whatsapp.net)`, or `number unknown (…@lid)`.
+    public var described: String {
+        phoneNumber.map { "\($0) (\(jid.rawValue))" } ?? "number unknown (\(jid.rawValue))"
+    }
+
     public init(jid: UserJID, phoneNumber: PhoneNumber? = nil, requestedAt: Date? = nil, method: String? = nil) {
         self.jid = jid
         self.phoneNumber = phoneNumber ?? jid.phoneNumber
