@@ -39,7 +39,7 @@ extension Engine {
         var upcoming: [Outlook.Run] = []
         var phases: [Outlook.Phase] = []
         for rule in rules.rules where rule.enabled {
-            for view in snapshot.groups where rules.selects(rule.groups, jid: view.group.jid, subject: view.group.subject) {
+            for view in snapshot.groups where rules.selects(rule.groups, view.group) {
                 let group = view.group.jid.rawValue
                 switch rule.trigger {
                 case .schedule(let trigger):

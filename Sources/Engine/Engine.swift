@@ -48,6 +48,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let disconnected = DisconnectedSessions()
     let healthState = HealthState()
     let lastViews = LastViews()
+    let rights = AccountRights()
+    let conflictsReported = ReportedOnce()
+    let withoutRightsReported = ReportedOnce()
+    let unmatchedReported = ReportedOnce()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -59,7 +63,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         self.store = store
         self.executor = Executor(client: client, store: store, webhooks: webhooks, dryRun: options.dryRun, logger: logger,
                                  leases: options.dryRun ? nil : options.leases)
-        self.fetcher = SnapshotFetcher(client: client, logger: logger)
+        self.fetcher = SnapshotFetcher(client: client, logger: logger, rights: rights)
         self.clock = clock
         self.now = now
         self.logger = logger
@@ -235,10 +239,18 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 throw error
             }
             await lastViews.set(session, snapshot.groups, at: date)
+            // Selectors that match nothing: warned on the first tick (and when a reload brings new ones).
+            let unmatched = UnmatchedTargets.warnings(rules, listed: snapshot.listed)
+            let (newUnmatched, _) = await unmatchedReported.report(session, Set(unmatched))
+            for warning in unmatched where newUnmatched.contains(warning) {
+                logger.warning("\(warning)", metadata: ["session": "\(session)"])
+            }
             for index in snapshot.groups.indices where journalUnreadable || unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
                 snapshot.groups[index].requests = nil
             }
             let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
+            await reportRights(session, rules, snapshot, plan)
+            await reportConflicts(session, plan, at: date)
             for view in snapshot.groups {
                 if let requests = view.requests {
                     Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
@@ -279,14 +291,59 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     private func skipIfDisconnected(_ session: String) async throws -> TickReport? {
         let status = try await client.sessionStatus(session: session)
         guard status.connected else {
+            await rights.forgetAccount(session)
             if await disconnected.insert(session) {
                 logger.warning("session not connected; skipping ticks until it is", metadata: ["session": "\(session)", "state": "\(status.connectionState ?? "?")"])
             }
             await healthState.failed("session \(session) is not connected")
             return TickReport(skipped: "session \(session) is not connected")
         }
+        // The account's identity as the status says now: it may have been paired again with another.
+        await rights.setAccount(session, status.account)
         if await disconnected.remove(session) { logger.info("session connected again", metadata: ["session": "\(session)"]) }
         return nil
+    }
+
+    /// Settings wanted two ways in this evaluation (none of the wants was done): logged at error
+    /// level and recorded in the audit trail once while the conflict lasts, not on every tick.
+    private func reportConflicts(_ session: String, _ plan: Plan, at date: Date) async {
+        let (new, _) = await conflictsReported.report(session, Set(plan.conflicts.map(\.key)))
+        var entries: [AuditEntry] = []
+        for conflict in plan.conflicts where new.contains(conflict.key) {
+            logger.error("rules and policies want \(conflict.setting.key) of \(TextEscaping.visible(conflict.group.name)) set to different values; none is done until only one wants it",
+                         metadata: ["session": "\(session)", "group": "\(conflict.group.jid)", "conflict": "\(conflict.summary)"])
+            for want in conflict.wants {
+                entries.append(AuditEntry(at: date, rule: want.source, group: conflict.group.jid.rawValue, action: conflict.setting.action, targets: [],
+                                          mode: options.dryRun ? .dryRun : .enforce, outcome: .conflict, detail: conflict.summary, groupKind: conflict.group.kind))
+            }
+        }
+        if !entries.isEmpty, !options.dryRun { try? await store.appendAudit(entries) }
+    }
+
+    /// Groups where the account lacks admin rights, reported once each (and once more when it has
+    /// them again), not failed on every tick.
+    private func reportRights(_ session: String, _ rules: RuleSet, _ snapshot: Snapshot, _ plan: Plan) async {
+        var skipped: [GroupJID: (group: Group, sources: [String])] = [:]
+        let requestRules = rules.rules.filter { rule in
+            if case .membershipRequests = rule.trigger { rule.enabled } else { false }
+        }
+        for view in snapshot.groups where view.requestsUnread == .notAdmin {
+            let sources = requestRules.filter { rules.selects($0.groups, view.group) }.map(\.id)
+            skipped[view.group.jid] = (view.group, sources)
+        }
+        for skip in plan.withoutRights {
+            skipped[skip.group.jid, default: (skip.group, [])].sources.append(skip.source)
+        }
+        let (new, regained) = await withoutRightsReported.report(session, Set(skipped.keys.map(\.rawValue)))
+        for jid in skipped.keys.sorted() where new.contains(jid.rawValue) {
+            guard let entry = skipped[jid] else { continue }
+            logger.warning("the account is not an admin of \(TextEscaping.visible(entry.group.name)): its join requests are not read and rules that change it are skipped",
+                           metadata: ["session": "\(session)", "group": "\(jid)", "rules": "\(Array(Set(entry.sources)).sorted().joined(separator: ","))"])
+        }
+        for jid in regained.sorted() {
+            logger.info("the account is an admin of the group again", metadata: ["session": "\(session)", "group": "\(jid)"])
+        }
+        Gauge(label: "wadial_groups_without_admin_rights", dimensions: [("session", session)]).record(skipped.count)
     }
 
     /// Evaluates without executing: what `plan` shows.

@@ -16,7 +16,7 @@ public struct Evaluator: Sendable {
 
     /// Whether `targets` selects `group` (`RuleSet.selects`).
     func selects(_ targets: GroupTargets, _ group: Group) -> Bool {
-        rules.selects(targets, jid: group.jid, subject: group.subject)
+        rules.selects(targets, group)
     }
 
     public func evaluate(_ snapshot: Snapshot, state: EngineState, now: Date) -> Plan {
@@ -38,7 +38,7 @@ public struct Evaluator: Sendable {
                     let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
-                    guard fires, conditionHolds(rule, view.group, now, windows) else { continue }
+                    guard fires, conditionHolds(rule, view.group, now, windows), permitted(rule, view, into: &plan) else { continue }
                     let direction = switch trigger.threshold {
                     case .above(let value): "above \(value)"
                     case .below(let value): "below \(value)"
@@ -57,14 +57,61 @@ public struct Evaluator: Sendable {
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
-                    guard conditionHolds(rule, view.group, now, windows) else { continue }
+                    guard conditionHolds(rule, view.group, now, windows), permitted(rule, view, into: &plan) else { continue }
                     let iso = ISO8601DateFormatter().string(from: due)
                     add(rule, order, view.group, [], reason: missed ? "missed run of \(iso), run once" : "scheduled at \(iso)", into: &plan)
                 }
             }
         }
-        evaluatePolicies(snapshot, state, into: &plan)
+        let wanted = evaluatePolicies(snapshot, state, now, windows, into: &plan)
+        refuseConflicts(wanted, into: &plan)
         return plan
+    }
+
+    /// A setting of a group that the plan's rule actions and the enforce-mode policies holding
+    /// there want set to different values is set by none of them: the rule's firing in that group
+    /// is dropped whole (its later steps depended on it), the policies' corrections of it too.
+    private func refuseConflicts(_ policyWants: [GroupJID: PolicyWants], into plan: inout Plan) {
+        struct Slot: Hashable {
+            let group: GroupJID
+            let setting: GroupSetting.ID
+        }
+        var wants: [Slot: [(source: String, isPolicy: Bool, value: SettingValue)]] = [:]
+        var groups: [GroupJID: Group] = [:]
+        for action in plan.actions where !action.isPolicy && action.mode == .enforce {
+            guard case .rule(.setting(let change)) = action.step else { continue }
+            wants[Slot(group: action.group.jid, setting: change.id), default: []].append((action.source, false, change.value))
+            groups[action.group.jid] = action.group
+        }
+        // Policies count only where something else is wanted: they always want their values.
+        for (group, wanted) in policyWants {
+            groups[group] = groups[group] ?? wanted.group
+            for (setting, entries) in wanted.settings {
+                let slot = Slot(group: group, setting: setting)
+                guard wants[slot] != nil || Set(entries.map(\.1)).count > 1 else { continue }
+                wants[slot, default: []].append(contentsOf: entries.map { (source: $0.0, isPolicy: true, value: $0.1) })
+            }
+        }
+        for (slot, entries) in wants where Set(entries.map(\.value)).count > 1 {
+            guard let group = groups[slot.group] else { continue }
+            plan.conflicts.append(PlannedConflict(group: group, setting: slot.setting.setting, wants: entries))
+            let rulesOut = Set(entries.filter { !$0.isPolicy }.map(\.source))
+            plan.actions.removeAll { action in
+                guard action.group.jid == slot.group else { return false }
+                if !action.isPolicy { return rulesOut.contains(action.source) }
+                if case .setting(let change) = action.step { return change.id == slot.setting }
+                return false
+            }
+        }
+        plan.conflicts.sort { ($0.group.jid.rawValue, $0.setting.key) < ($1.group.jid.rawValue, $1.setting.key) }
+    }
+
+    /// Whether the account may do what `rule` does in the group: a rule whose steps need admin
+    /// rights does not fire where the account is known not to be an admin (it is noted instead).
+    private func permitted(_ rule: Rule, _ view: Snapshot.GroupView, into plan: inout Plan) -> Bool {
+        guard view.accountIsAdmin == false, rule.actions.contains(where: { $0.kind.needsAdmin }) else { return true }
+        plan.withoutRights.append(PlannedSkip(source: rule.id, group: view.group))
+        return false
     }
 
     /// How late a schedule may run and still count as on time (not missed while stopped).
@@ -139,10 +186,32 @@ public struct Evaluator: Sendable {
 
     /// Policies: each setting they name that differs from the group's known value is drift. In
     /// enforce mode it is set back; in audit mode it is reported once per drift.
-    private func evaluatePolicies(_ snapshot: Snapshot, _ state: EngineState, into plan: inout Plan) {
+    /// What the enforce-mode policies holding in one group want of its settings.
+    struct PolicyWants {
+        var group: Group
+        var settings: [GroupSetting.ID: [(String, SettingValue)]] = [:]
+    }
+
+    /// Returns what the enforce-mode policies that hold want, per group (for `refuseConflicts`).
+    private func evaluatePolicies(_ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) -> [GroupJID: PolicyWants] {
+        var wanted: [GroupJID: PolicyWants] = [:]
         let base = rules.rules.count
         for (offset, policy) in rules.policies.enumerated() where policy.enabled {
             for view in snapshot.groups where selects(policy.groups, view.group) {
+                // A policy with `if:` holds only while its condition does (fail closed: a member
+                // count or setting that is not known does not hold).
+                if let condition = policy.condition, !ConditionContext(group: view.group, request: nil, now: now, windows: windows).holds(condition) {
+                    continue
+                }
+                if view.accountIsAdmin == false, policy.mode == .enforce {
+                    plan.withoutRights.append(PlannedSkip(source: policy.id, group: view.group))
+                    continue
+                }
+                if policy.mode == .enforce {
+                    for (setting, value) in policy.ensure.known {
+                        wanted[view.group.jid, default: PolicyWants(group: view.group)].settings[setting.id, default: []].append((policy.id, value))
+                    }
+                }
                 var changes = 0
                 for difference in view.group.settings.differences(from: policy.ensure) {
                     let key = StateKey(.drift, rule: policy.id, group: view.group.jid.rawValue, sub: difference.setting.key)
@@ -171,5 +240,6 @@ public struct Evaluator: Sendable {
                 }
             }
         }
+        return wanted
     }
 }

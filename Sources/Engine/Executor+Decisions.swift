@@ -81,7 +81,7 @@ extension Executor {
             }
             counts[result, default: 0] += 1
             report.entries.append(AuditEntry(at: now(), rule: rule, group: group.jid.rawValue, action: name, targets: [request.jid.rawValue],
-                                             mode: .enforce, outcome: result, detail: detail))
+                                             mode: .enforce, outcome: result, detail: detail, groupKind: group.kind))
             Counter(label: "wadial_actions_total", dimensions: [("action", name), ("outcome", result.rawValue)]).increment()
         }
         if counts[.unknown, default: 0] > 0 {

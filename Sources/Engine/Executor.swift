@@ -208,7 +208,7 @@ public struct Executor: Sendable {
     func record(_ action: PlannedAction, targets: [String], outcome: AuditOutcome, detail: String, now: Date, report: inout ExecutionReport) {
         let mode: AuditMode = action.mode == .audit ? .audit : self.mode
         report.entries.append(AuditEntry(at: now, rule: action.source, group: action.group.jid.rawValue, action: action.name, targets: targets,
-                                         mode: mode, outcome: outcome, detail: detail))
+                                         mode: mode, outcome: outcome, detail: detail, groupKind: action.group.kind))
         if action.name != Action.Kind.log.name {
             let subject = action.group.name
             let level: Logger.Level = outcome == .failed || outcome == .unknown ? .warning : .info

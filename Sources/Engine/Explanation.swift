@@ -16,9 +16,12 @@ public struct Explanation: Sendable {
     public var number: String
     public var lines: [RuleLine]
     public var decision: String
+    /// Rules and policies whose groups match no group of the account.
+    public var warnings: [String] = []
 
     public var text: String {
-        var out: [String] = []
+        var out: [String] = warnings.map { "warning: " + $0 }
+        if !out.isEmpty { out.append("") }
         out.append("requester: \(request?.jid.rawValue ?? "not pending")")
         out.append("number:    \(number)")
         for line in lines {
@@ -32,8 +35,12 @@ public struct Explanation: Sendable {
     }
 
     public static func explain(rules: RuleSet, snapshot: Snapshot, state: EngineState, group jid: GroupJID, requester: UserJID, now: Date) -> Explanation {
+        let warnings = UnmatchedTargets.warnings(rules, listed: snapshot.listed)
         guard let view = snapshot.view(jid) else {
-            return Explanation(request: nil, number: "-", lines: [], decision: "the group \(jid) is not in the session's group list, or no rule targets it")
+            let listed = snapshot.listed.first { $0.jid == jid }
+            let why = listed.map { $0.kind == .group ? "no rule targets it" : "it is a \($0.kind.label), which only a selector with kind: \($0.kind) selects" }
+                ?? "it is not in the session's group list"
+            return Explanation(request: nil, number: "-", lines: [], decision: "none: \(why)", warnings: warnings)
         }
         let request = view.requests?.first { $0.jid == requester }
         let context = ConditionContext(group: view.group, request: request, now: now)
@@ -42,12 +49,16 @@ public struct Explanation: Sendable {
         for (order, rule) in rules.rules.enumerated() {
             // The evaluator's own checks (`RequestRule`), each reason turned into a line.
             guard let candidate = RequestRule(order: order, rule: rule) else { continue }
-            guard rules.selects(rule.groups, jid: view.group.jid, subject: view.group.subject) else {
+            guard rules.selects(rule.groups, view.group) else {
                 lines.append(RuleLine(rule: rule.id, verdict: "does not target this group", details: []))
                 continue
             }
             var details: [String] = []
             if !rule.enabled { details.append("enabled: false") }
+            if let unread = view.requestsUnread {
+                lines.append(RuleLine(rule: rule.id, verdict: "would not act", details: details + ["requests not read: \(unread)"]))
+                continue
+            }
             guard let request else {
                 lines.append(RuleLine(rule: rule.id, verdict: "no such pending request", details: details))
                 continue
@@ -82,7 +93,7 @@ public struct Explanation: Sendable {
         let decision = request == nil
             ? "none: \(requester) has no pending request in \(jid)"
             : decisions.first.map { "\($0.decision?.rawValue ?? "") by \($0.source) (priority, then rule order)" } ?? "none: the request stays pending"
-        return Explanation(request: request, number: context.numberDescription, lines: lines, decision: decision)
+        return Explanation(request: request, number: context.numberDescription, lines: lines, decision: decision, warnings: warnings)
     }
 
     static func explain(_ condition: Condition, _ context: ConditionContext, depth: Int) -> [(String, Bool)] {

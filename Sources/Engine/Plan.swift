@@ -11,8 +11,39 @@ public struct Plan: Sendable {
     public var stateChanges: [(key: StateKey, value: String?)] = []
     /// Notes for the audit trail that are not actions (drift seen by audit-mode policies).
     public var notes: [PlannedNote] = []
+    /// Rules and enforce-mode policies that did not act on a group where the account is not an admin.
+    public var withoutRights: [PlannedSkip] = []
+    /// Settings of a group that rules and policies wanted set to different values in this
+    /// evaluation: none of them is done.
+    public var conflicts: [PlannedConflict] = []
 
     public init() {}
+}
+
+/// One setting of one group wanted two ways: by a rule's action and an enforce-mode policy that
+/// holds there, or by two such policies.
+public struct PlannedConflict: Sendable {
+    public var group: Group
+    public var setting: GroupSetting
+    /// Who wanted what, in rule-set order: `rule "big"` and `true`.
+    public var wants: [(source: String, isPolicy: Bool, value: SettingValue)]
+
+    /// `announcement: rule "big" wants true, policy "quiet" wants false; neither is done`.
+    public var summary: String {
+        let parts = wants.map { "\($0.isPolicy ? "policy" : "rule") \"\($0.source)\" wants \(setting.ruleText($0.value))" }
+        return "\(setting.key): \(parts.joined(separator: ", ")); none of them is done"
+    }
+
+    /// Identifies the conflict across ticks (reported once while it lasts).
+    public var key: String {
+        "\(group.jid.rawValue)|\(setting.key)|" + wants.map { "\($0.source)=\(setting.ruleText($0.value))" }.joined(separator: ",")
+    }
+}
+
+/// A rule or policy that would change a group where the account has no admin rights.
+public struct PlannedSkip: Sendable {
+    public var source: String
+    public var group: Group
 }
 
 public struct PlannedNote: Sendable, Hashable {

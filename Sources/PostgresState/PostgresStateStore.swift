@@ -118,6 +118,7 @@ public final class PostgresStateStore: StateStore {
             "CREATE TABLE wadial_instances (id TEXT PRIMARY KEY, expires DOUBLE PRECISION NOT NULL)",
             "CREATE TABLE wadial_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        ("v2-kinds", ["ALTER TABLE wadial_audit ADD COLUMN kind TEXT"]),
     ]
 
     /// Applies the migrations not applied yet, under a transaction-scoped advisory lock; returns
@@ -385,9 +386,10 @@ public final class PostgresStateStore: StateStore {
         try await transaction("write the audit trail to") { connection in
             for entry in entries {
                 _ = try await Self.rows(connection, """
-                    INSERT INTO wadial_audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    INSERT INTO wadial_audit (at, rule, grp, action, targets, mode, outcome, detail, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                     """, [.double(entry.at.timeIntervalSince1970), .text(entry.rule), .text(entry.group), .text(entry.action),
-                          .text(StoredJSON.list(entry.targets)), .text(entry.mode.rawValue), .text(entry.outcome.rawValue), .text(entry.detail)], logger: logger)
+                          .text(StoredJSON.list(entry.targets)), .text(entry.mode.rawValue), .text(entry.outcome.rawValue), .text(entry.detail),
+                          .text(entry.groupKind?.rawValue)], logger: logger)
             }
         }
     }
@@ -403,7 +405,8 @@ public final class PostgresStateStore: StateStore {
                    group: try row["grp"].decode(String.self), action: try row["action"].decode(String.self),
                    targets: StoredJSON.unlist(try row["targets"].decode(String.self)),
                    mode: AuditMode(rawValue: try row["mode"].decode(String.self)) ?? .enforce,
-                   outcome: AuditOutcome(stored: try row["outcome"].decode(String.self)), detail: try row["detail"].decode(String.self))
+                   outcome: AuditOutcome(stored: try row["outcome"].decode(String.self)), detail: try row["detail"].decode(String.self),
+                   groupKind: try row["kind"].decode(String?.self).flatMap(GroupKind.init(rawValue:)))
     }
 
     public func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] {

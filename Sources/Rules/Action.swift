@@ -63,6 +63,14 @@ public enum Action: Sendable, Hashable {
             default: true
             }
         }
+
+        /// Needs the account to be an admin of the group: every write but leaving it.
+        public var needsAdmin: Bool {
+            switch self {
+            case .log, .webhook, .leaveGroup: false
+            default: true
+            }
+        }
     }
 
     public var kind: Kind {

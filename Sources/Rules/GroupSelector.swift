@@ -2,26 +2,35 @@ import Foundation
 public import WadialModels
 
 /// A named selector from `groups:`: listed JIDs and/or groups whose subject matches a pattern,
-/// less the excluded ones.
+/// of the kinds it names (ordinary groups when it names none), less the excluded ones.
 public struct GroupSelector: Sendable, Hashable {
     public var name: String
     public var jids: [GroupJID]
     /// A regular expression (ICU syntax, as NSRegularExpression) searched in the subject.
     public var subjectPattern: String?
     public var exclude: [GroupJID]
+    /// `kind:`; nil when not written, which means ordinary groups only: a community's parent and
+    /// announcement group are touched only by a selector that names their kind.
+    public var kinds: Set<GroupKind>?
     public var location: SourceLocation?
 
-    public init(name: String, jids: [GroupJID] = [], subjectPattern: String? = nil, exclude: [GroupJID] = [], location: SourceLocation? = nil) {
+    public init(name: String, jids: [GroupJID] = [], subjectPattern: String? = nil, exclude: [GroupJID] = [], kinds: Set<GroupKind>? = nil, location: SourceLocation? = nil) {
         self.name = name
         self.jids = jids
         self.subjectPattern = subjectPattern
         self.exclude = exclude
+        self.kinds = kinds
         self.location = location
     }
 
-    public func matches(jid: GroupJID, subject: String?) -> Bool {
-        if exclude.contains(jid) { return false }
+    /// The kinds this selector can match.
+    public var selectedKinds: Set<GroupKind> { kinds ?? [.group] }
+
+    public func matches(jid: GroupJID, subject: String?, kind: GroupKind) -> Bool {
+        guard selectedKinds.contains(kind), !exclude.contains(jid) else { return false }
         if jids.contains(jid) { return true }
+        // A selector of kinds only (`kind: community`) takes every group of those kinds.
+        if jids.isEmpty && subjectPattern == nil { return true }
         guard let subjectPattern, let subject else { return false }
         return SubjectPattern.matches(subjectPattern, subject)
     }

@@ -8,11 +8,15 @@ public struct Policy: Sendable, Hashable {
     /// `enforce` changes drifted settings back; `audit` reports the drift and changes nothing.
     public var mode: RuleMode
     public var ensure: GroupSettings
+    /// `if:`: group conditions only; the policy holds in a group only while it does (nil: always).
+    public var condition: Condition?
     public var enabled: Bool
     public var location: SourceLocation?
 
-    public init(id: String, description: String? = nil, groups: GroupTargets, mode: RuleMode = .enforce, ensure: GroupSettings, enabled: Bool = true, location: SourceLocation? = nil) {
+    public init(id: String, description: String? = nil, groups: GroupTargets, mode: RuleMode = .enforce, ensure: GroupSettings, condition: Condition? = nil,
+                enabled: Bool = true, location: SourceLocation? = nil) {
         self.id = id
+        self.condition = condition
         self.description = description
         self.groups = groups
         self.mode = mode

@@ -5,7 +5,7 @@ import YAML
 /// Decodes entries of `rules:` and `policies:`.
 struct RuleDecoder {
     static let ruleKeys = ["id", "description", "groups", "trigger", "if", "then", "mode", "priority", "max_actions_per_run", "enabled", "deliver_within"]
-    static let policyKeys = ["id", "description", "groups", "mode", "ensure", "enabled"]
+    static let policyKeys = ["id", "description", "groups", "mode", "ensure", "if", "enabled"]
 
     let context: DecodingContext
     let defaultTimezone: String
@@ -48,8 +48,19 @@ struct RuleDecoder {
         let ensure = fields["ensure"].flatMap { decodeSettings($0.value, path.key("ensure"), what: "the settings to ensure") }
         let mode = fields["mode"].map { context.choice($0.value, path.key("mode"), RuleMode.self) } ?? .enforce
         let enabled = fields["enabled"].map { context.bool($0.value, path.key("enabled")) } ?? true
+        var condition: Condition?
+        if let field = fields["if"] {
+            guard let decoded = decodeCondition(field.value, path.key("if"), trigger: nil) else { return nil }
+            guard !decoded.concernsRequester else {
+                context.report(field.keyMark, path.key("if"), "a policy's if: is about the group (member_count, setting, subject, time); "
+                    + "number conditions are about a person asking to join and belong to a membership_requests rule")
+                return nil
+            }
+            condition = decoded
+        }
         guard let id, let groups, let ensure, let mode, let enabled else { return nil }
-        return Policy(id: id, description: description, groups: groups, mode: mode, ensure: ensure, enabled: enabled, location: context.location(node.mark))
+        return Policy(id: id, description: description, groups: groups, mode: mode, ensure: ensure, condition: condition, enabled: enabled,
+                      location: context.location(node.mark))
     }
 
     /// Letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64 characters:

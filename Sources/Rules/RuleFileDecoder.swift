@@ -22,7 +22,7 @@ struct RuleFileDecoder {
     static let leaseKeys = ["duration", "margin"]
     static let retentionKeys = ["audit", "journal", "acted"]
     static let limitsKeys = ["mutations_per_minute", "requests_per_minute", "max_actions_per_run"]
-    static let groupKeys = ["jids", "subject", "exclude"]
+    static let groupKeys = ["jids", "subject", "exclude", "kind"]
 
     let context: DecodingContext
 
@@ -165,12 +165,22 @@ struct RuleFileDecoder {
             if let node = fields["exclude"]?.value {
                 selector.exclude = groupJIDs(node, selectorPath.key("exclude"))
             }
-            if fields["jids"] == nil && fields["subject"] == nil {
-                context.report(pair.value.mark, selectorPath, "a group selector needs \"jids\", \"subject\" or both")
+            if let node = fields["kind"]?.value {
+                selector.kinds = kinds(node, selectorPath.key("kind"))
+            }
+            if fields["jids"] == nil && fields["subject"] == nil && fields["kind"] == nil {
+                context.report(pair.value.mark, selectorPath, "a group selector needs \"jids\", \"subject\" or \"kind\"")
             }
             file.groupNameMarks[name] = pair.key.mark
             file.groupSelectors.append(selector)
         }
+    }
+
+    /// `kind:`: one of `GroupKind` or a list of them; nil when an entry is wrong (reported).
+    func kinds(_ node: Node, _ path: KeyPath) -> Set<GroupKind>? {
+        guard let items = context.list(node, path, what: "group kinds (\(GroupKind.allCases.map(\.rawValue).joined(separator: ", ")))", allowSingle: true) else { return nil }
+        let kinds = items.compactMap { context.choice($0, $1, GroupKind.self) }
+        return kinds.count == items.count ? Set(kinds) : nil
     }
 
     func groupJIDs(_ node: Node, _ path: KeyPath) -> [GroupJID] {

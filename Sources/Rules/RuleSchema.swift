@@ -66,6 +66,10 @@ public enum RuleSchema {
             "all": ["type": "array", "items": ref("condition"), "minItems": 1],
             "not": ref("condition"),
         ]
+        // A policy's `if:`: conditions about the group only.
+        var groupConditionProperties = conditionProperties.filter { !Condition.requesterNames.contains($0.key) }
+        for key in ["any", "all"] { groupConditionProperties[key] = ["type": "array", "items": ref("groupCondition"), "minItems": 1] }
+        groupConditionProperties["not"] = ref("groupCondition")
         let triggerProperties: Object = [
             "membership_requests": ["anyOf": [["type": "null"], closed(["pending_for": ref("duration")])]],
             "member_count": closed([
@@ -119,7 +123,7 @@ public enum RuleSchema {
         let policy = closed(
             [
                 "id": ref("id"), "description": string, "groups": groups, "mode": choice(RuleMode.allCases.map(\.rawValue)),
-                "ensure": closed(settingsValues), "enabled": boolean,
+                "ensure": closed(settingsValues), "enabled": boolean, "if": ref("groupCondition"),
             ], required: ["id", "groups", "ensure"])
         let settings = closed([
             "poll_interval": ref("duration"),
@@ -133,7 +137,8 @@ public enum RuleSchema {
             "retention": closed(["audit": ref("duration"), "journal": ref("duration"), "acted": ref("duration")]),
         ])
         let selector = closed(
-            ["jids": stringOrList(ref("groupJID")), "subject": string, "exclude": stringOrList(ref("groupJID"))])
+            ["jids": stringOrList(ref("groupJID")), "subject": string, "exclude": stringOrList(ref("groupJID")),
+             "kind": stringOrList(choice(GroupKind.allCases.map(\.rawValue)))])
         return [
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://wadial-rules.example/schema/rules-v1.json",
@@ -157,6 +162,7 @@ public enum RuleSchema {
                 "id": ["type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"],
                 "template": ["type": "string", "description": "text with {{\(Template.variables.joined(separator: "}}, {{"))}}"],
                 "condition": ["type": "object", "properties": conditionProperties, "additionalProperties": false, "minProperties": 1],
+                "groupCondition": ["type": "object", "properties": groupConditionProperties, "additionalProperties": false, "minProperties": 1],
                 "action": ["oneOf": actionForms],
             ] as Object,
         ]

@@ -30,17 +30,18 @@ public struct RuleSet: Sendable, Hashable {
         rules.first { $0.id == id }
     }
 
-    /// Whether `targets` (a rule's or policy's `groups:`) selects the group with this JID and
-    /// subject: `"*"` selects every group; a JID selects itself; a name, its selector's groups.
-    public func selects(_ targets: GroupTargets, jid: GroupJID, subject: String?) -> Bool {
+    /// Whether `targets` (a rule's or policy's `groups:`) selects the group with this JID,
+    /// subject and kind: `"*"` selects every ordinary group; a JID selects itself if it is an
+    /// ordinary group; a name, its selector's groups (of the kinds the selector names).
+    public func selects(_ targets: GroupTargets, jid: GroupJID, subject: String?, kind: GroupKind) -> Bool {
         switch targets {
         case .all:
-            return true
+            return kind == .group
         case .some(let references):
             return references.contains { reference in
                 switch reference {
-                case .jid(let listed): return listed == jid
-                case .named(let name): return selector(named: name)?.matches(jid: jid, subject: subject) ?? false
+                case .jid(let listed): return listed == jid && kind == .group
+                case .named(let name): return selector(named: name)?.matches(jid: jid, subject: subject, kind: kind) ?? false
                 }
             }
         }

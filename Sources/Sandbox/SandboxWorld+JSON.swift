@@ -13,7 +13,10 @@ extension SandboxWorld {
         case alternate
     }
 
-    func json(_ group: GroupState, style: FieldStyle, withParticipants: Bool) -> JSONValue {
+    /// A group as the listing and metadata serve it: with its kind (`isCommunity`,
+    /// `isCommunityAnnounce`, `linkedParent`) and its listed members, the account `me` among them
+    /// with its role.
+    func json(_ group: GroupState, style: FieldStyle, me: UserJID) -> JSONValue {
         var object: [String: JSONValue] = [:]
         let settings = group.settings
         switch style {
@@ -32,11 +35,16 @@ extension SandboxWorld {
             guard let field = style == .primary ? setting.fields.first : setting.fields.last else { continue }
             object[field] = JSONValue(value)
         }
-        if withParticipants {
-            object["participants"] = .array(group.members.map {
-                .object(["id": .string($0.jid.rawValue), "admin": $0.role == .member ? .null : .string($0.role.rawValue)])
-            })
+        switch group.kind {
+        case .group: break
+        case .community: object["isCommunity"] = .bool(true)
+        case .announcements: object["isCommunityAnnounce"] = .bool(true)
         }
+        if let parent = group.linkedParent { object["linkedParent"] = .string(parent.rawValue) }
+        let members = group.members.contains { $0.jid == me } ? group.members : group.members + [Participant(jid: me, role: group.accountRole)]
+        object["participants"] = .array(members.map {
+            .object(["id": .string($0.jid.rawValue), "admin": $0.role == .member ? .null : .string($0.role.rawValue)])
+        })
         return .object(object)
     }
 }

@@ -25,11 +25,21 @@ extension SandboxWorld {
         return group
     }
 
+    /// The group, when the session's account is an admin of it: join requests, the invite link
+    /// and every change need admin rights (403 otherwise, as WhatsApp answers).
+    private func adminGroup(_ raw: String, in session: SessionState) throws(SandboxError) -> GroupState {
+        let group = try existingGroup(raw, in: session.id)
+        let role = group.members.first { $0.jid == session.me }?.role ?? group.accountRole
+        guard role != .member else { throw SandboxError(403, "FORBIDDEN", "the account is not an admin of group \(group.jid)") }
+        return group
+    }
+
     public func sessionStatus(_ id: String) throws(SandboxError) -> JSONValue {
         let state = try session(id)
         return .object([
             "id": .string(id), "paired": .bool(true), "active": .bool(true), "connected": .bool(state.connected),
             "connectionState": .string(state.connected ? "open" : "close"),
+            "me": .object(["id": .string(state.me.rawValue)]),
         ])
     }
 
@@ -40,13 +50,13 @@ extension SandboxWorld {
     }
 
     public func listGroups(_ session: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        return .array(groups.values.filter { $0.isIn(session) }.sorted { $0.jid < $1.jid }.map { json($0, style: style, withParticipants: false) })
+        let me = try connectedSession(session).me
+        return .array(groups.values.filter { $0.isIn(session) }.sorted { $0.jid < $1.jid }.map { json($0, style: style, me: me) })
     }
 
     public func metadata(_ session: String, _ raw: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        return json(try existingGroup(raw, in: session), style: style, withParticipants: true)
+        let me = try connectedSession(session).me
+        return json(try existingGroup(raw, in: session), style: style, me: me)
     }
 
     public func createGroup(_ session: String, body: JSONValue, style: FieldStyle) throws(SandboxError) -> JSONValue {
@@ -63,12 +73,12 @@ extension SandboxWorld {
         let members = [Participant(jid: me, role: .superadmin)] + participants.filter { $0 != me }.map { Participant(jid: $0) }
         let group = GroupState(jid: jid, subject: subject, description: body["description"]?.string, members: members)
         groups[jid] = group
-        return json(group, style: style, withParticipants: true)
+        return json(group, style: style, me: me)
     }
 
     public func updateProfile(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        var group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        var group = try adminGroup(raw, in: account)
         let subject = body["subject"]?.string
         let description = body["description"]?.string
         guard subject != nil || description != nil else { throw .badRequest("subject or description is required") }
@@ -82,8 +92,8 @@ extension SandboxWorld {
     }
 
     public func updateParticipants(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        var group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        var group = try adminGroup(raw, in: account)
         guard let action = body["action"]?.string.flatMap(ParticipantOperation.init(rawValue:)) else {
             throw .badRequest("action must be add, remove, promote or demote")
         }
@@ -107,10 +117,13 @@ extension SandboxWorld {
     }
 
     public func updateSetting(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        var group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        var group = try adminGroup(raw, in: account)
         guard let change = SettingChange(body: body) else {
             throw .badRequest("expected " + GroupSetting.all.map(\.bodyShape).joined(separator: ", ") + " with a value the setting takes")
+        }
+        if group.kind == .announcements, change.id == .announcement, change.value == .bool(false) {
+            throw SandboxError(403, "NOT_ALLOWED", "only admins write in a community announcement group; it cannot be opened to members")
         }
         group.settings[change.id] = change.value
         groups[group.jid] = group
@@ -139,14 +152,14 @@ extension SandboxWorld {
     }
 
     public func inviteCode(_ session: String, _ raw: String) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        let group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        let group = try adminGroup(raw, in: account)
         return .object(["code": .string(group.inviteCode), "link": .string("https://chat.whatsapp.com/" + group.inviteCode)])
     }
 
     public func revokeInvite(_ session: String, _ raw: String) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        var group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        var group = try adminGroup(raw, in: account)
         let generation = (inviteGenerations[group.jid] ?? 0) + 1
         inviteGenerations[group.jid] = generation
         group.inviteCode = Self.code(for: group.jid.rawValue, generation: generation)
@@ -155,8 +168,8 @@ extension SandboxWorld {
     }
 
     public func membershipRequests(_ session: String, _ raw: String, style: FieldStyle) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        let group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        let group = try adminGroup(raw, in: account)
         return .array(listedRequests(group).map { request in
             var object: [String: JSONValue] = ["jid": .string(request.jid.rawValue)]
             let seconds = request.requestedAt.timeIntervalSince1970.rounded(.down)
@@ -176,8 +189,8 @@ extension SandboxWorld {
     /// Approves, rejects or cancels pending requests, each by the exact JID the list returned.
     /// An approved requester becomes a member, so the count changes.
     public func decideRequests(_ session: String, _ raw: String, body: JSONValue) throws(SandboxError) -> JSONValue {
-        _ = try connectedSession(session)
-        var group = try existingGroup(raw, in: session)
+        let account = try connectedSession(session)
+        var group = try adminGroup(raw, in: account)
         guard let decision = body["action"]?.string.flatMap(RequestDecision.init(rawValue:)) else {
             throw .badRequest("action must be approve, reject or cancel")
         }

@@ -16,6 +16,13 @@ extension SandboxWorld {
         public var requests: [PendingRequest]
         /// The sessions whose account is in the group; nil for every session.
         public var sessions: Set<String>?
+        /// Ordinary group, community parent or community announcement group.
+        public var kind: GroupKind = .group
+        /// The community it belongs to (ordinary and announcement groups).
+        public var linkedParent: GroupJID?
+        /// The account's role in the group (every session's account): a plain member can read the
+        /// group but not its join requests or invite code, and changes nothing.
+        public var accountRole: Participant.Role = .admin
 
         func isIn(_ session: String) -> Bool { sessions?.contains(session) ?? true }
 

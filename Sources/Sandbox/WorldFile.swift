@@ -13,6 +13,9 @@ public import YAML
 ///     size: 120                                 # members in all; listed members count toward it
 ///     members: [{ jid: 15550000001@s.whatsapp.net, role: superadmin }]
 ///     settings: { announcement: false, locked: true, member_add_mode: admin_add, ephemeral: 7d }
+///     kind: group                               # or community, announcements
+///     community: 120363000000000009@g.us        # the community it is linked to
+///     admin: true                               # false: the account is a plain member
 ///     requests:
 ///       - { jid: 15551234567@s.whatsapp.net, waiting: 2h }
 ///       - { jid: 123456789012345@lid, phone: "+447700900123" }
@@ -193,7 +196,7 @@ public struct WorldFile: Sendable {
         }
 
         mutating func group(_ node: Node) -> SandboxWorld.GroupState? {
-            let keys = ["jid", "subject", "description", "size", "members", "settings", "invite_code", "requests", "sessions"]
+            let keys = ["jid", "subject", "description", "size", "members", "settings", "invite_code", "requests", "sessions", "kind", "community", "admin"]
             guard let fields = mapping(node, "a group", keys: keys), let jid = groupJID(fields["jid"]) else { return nil }
             var group = SandboxWorld.GroupState(jid: jid, subject: fields["subject"].flatMap { string($0, "a subject") } ?? jid.rawValue)
             group.description = fields["description"].flatMap { string($0, "a description") }
@@ -215,6 +218,17 @@ public struct WorldFile: Sendable {
                 group.sessions = Set(list(fields["sessions"], "sessions").compactMap { string($0, "a session id") })
             }
             if let node = fields["invite_code"], let code = string(node, "an invite code") { group.inviteCode = code }
+            if let node = fields["kind"], let text = string(node, "a group kind") {
+                if let kind = GroupKind(rawValue: text) {
+                    group.kind = kind
+                    // An announcement group is announcement-only from the start.
+                    if kind == .announcements, fields["settings"]?.mapping?["announcement"] == nil { group.settings[.announcement] = .bool(true) }
+                } else {
+                    fail(node, "expected one of \(GroupKind.allCases.map(\.rawValue).joined(separator: ", ")) for kind")
+                }
+            }
+            if let node = fields["community"] { group.linkedParent = groupJID(node) }
+            if let node = fields["admin"], let admin = bool(node, "whether the account is an admin") { group.accountRole = admin ? .admin : .member }
             for item in list(fields["requests"], "requests") {
                 if let request = request(item, defaultWaiting: .zero) { group.requests.append(request) }
             }

@@ -128,6 +128,10 @@ public final class SQLiteStateStore: StateStore {
                 CREATE INDEX acted_at ON acted (at);
                 """)
         }
+        // The kind of group an audit row is about (communities and their announcement groups).
+        migrator.registerMigration("v6-kinds") { db in
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN kind TEXT")
+        }
         return migrator
     }
 
@@ -384,9 +388,9 @@ public final class SQLiteStateStore: StateStore {
         try await pool.write { db in
             for entry in entries {
                 try db.execute(
-                    sql: "INSERT INTO audit (at, rule, grp, action, targets, mode, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT INTO audit (at, rule, grp, action, targets, mode, outcome, detail, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [entry.at.timeIntervalSince1970, entry.rule, entry.group, entry.action, StoredJSON.list(entry.targets), entry.mode.rawValue,
-                                entry.outcome.rawValue, entry.detail])
+                                entry.outcome.rawValue, entry.detail, entry.groupKind?.rawValue])
             }
         }
     }
@@ -400,7 +404,8 @@ public final class SQLiteStateStore: StateStore {
     private static func auditEntry(_ row: Row) -> AuditEntry {
         AuditEntry(at: Date(timeIntervalSince1970: row["at"]), rule: row["rule"], group: row["grp"], action: row["action"],
                    targets: StoredJSON.unlist(row["targets"]), mode: AuditMode(rawValue: row["mode"]) ?? .enforce,
-                   outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"])
+                   outcome: AuditOutcome(stored: row["outcome"]), detail: row["detail"],
+                   groupKind: (row["kind"] as String?).flatMap(GroupKind.init(rawValue:)))
     }
 
     public func audit(since: Date?, rule: String?, group: String?) async throws -> [AuditEntry] {

@@ -267,6 +267,8 @@ public enum AuditOutcome: String, Sendable, Hashable, Codable, CaseIterable, Cus
     case reconciled
     /// The request was no longer pending when the decision arrived (the detail has the status).
     case gone
+    /// Not done: rules or policies wanted the same setting of the group set to different values.
+    case conflict
 
     public var description: String { rawValue }
 
@@ -286,8 +288,12 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var mode: AuditMode
     public var outcome: AuditOutcome
     public var detail: String
+    /// The group's kind when it is not an ordinary group (a community, its announcement group).
+    public var groupKind: GroupKind?
 
-    public init(at: Date, rule: String, group: String, action: String, targets: [String], mode: AuditMode, outcome: AuditOutcome, detail: String) {
+    public init(at: Date, rule: String, group: String, action: String, targets: [String], mode: AuditMode, outcome: AuditOutcome, detail: String,
+                groupKind: GroupKind? = nil) {
+        self.groupKind = groupKind == .group ? nil : groupKind
         self.at = at
         self.rule = rule
         self.group = group

@@ -71,7 +71,7 @@ struct AuditCommand: AsyncParsableCommand {
             try printJSON(entries)
         case .text:
             let rows = entries.map { entry in
-                [LocalTimeText.format(entry.at, in: zone), entry.rule, entry.group, entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
+                [LocalTimeText.format(entry.at, in: zone), entry.rule, entry.group + (entry.groupKind.map { " (\($0))" } ?? ""), entry.action, entry.targets.isEmpty ? "-" : entry.targets.joined(separator: " "),
                  entry.mode.rawValue, entry.outcome.rawValue, entry.detail]
             }
             print(Table.render(header: ["TIME", "RULE", "GROUP", "ACTION", "TARGETS", "MODE", "OUTCOME", "DETAIL"], rows: rows))

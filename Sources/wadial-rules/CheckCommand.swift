@@ -6,7 +6,11 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate rule files; print every error with file:line:column.",
-        discussion: "Exits 0 when every file is valid, 1 when any is not. Folders contribute their *.yaml and *.yml files."
+        discussion: """
+            Exits 0 when every file is valid, 1 when any is not. Folders contribute their *.yaml and *.yml files. \
+            Warnings (rules and policies that set one setting of one group to different values) are printed \
+            and do not change the exit status, unless --strict is given.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -19,21 +23,29 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
+    @Flag(help: "Exit 1 when there are warnings too.")
+    var strict = false
+
     func run() throws {
         let paths = paths.isEmpty ? ["rules"] : paths
         let loader = RuleLoader()
         let result = Result { () throws(RuleLoadError) -> RuleSet in try loader.load(paths: paths) }
+        let warnings = (try? result.get()).map(ConflictCheck.warnings) ?? []
         switch (result, format) {
         case (.success(let set), .text):
-            print("ok: \(set.files.count) file\(set.files.count == 1 ? "" : "s"), \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"), \(set.policies.count) polic\(set.policies.count == 1 ? "y" : "ies")")
+            for warning in warnings { print(warning.description) }
+            let counted = warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")"
+            print("ok: \(set.files.count) file\(set.files.count == 1 ? "" : "s"), \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"), \(set.policies.count) polic\(set.policies.count == 1 ? "y" : "ies")\(counted)")
+            if strict && !warnings.isEmpty { throw Exit.failure }
         case (.failure(let error), .text):
             print(error.description)
             print(error.summary)
             throw Exit.failure
         case (.success(let set), .json):
-            try printJSON(CheckReport(valid: true, files: set.files, rules: set.rules.count, policies: set.policies.count, problems: []))
+            try printJSON(CheckReport(valid: true, files: set.files, rules: set.rules.count, policies: set.policies.count, problems: [], warnings: warnings))
+            if strict && !warnings.isEmpty { throw Exit.failure }
         case (.failure(let error), .json):
-            try printJSON(CheckReport(valid: false, files: nil, rules: nil, policies: nil, problems: error.problems))
+            try printJSON(CheckReport(valid: false, files: nil, rules: nil, policies: nil, problems: error.problems, warnings: []))
             throw Exit.failure
         }
     }
@@ -50,5 +62,6 @@ struct CheckCommand: ParsableCommand {
         let rules: Int?
         let policies: Int?
         let problems: [RuleProblem]
+        let warnings: [RuleWarning]
     }
 }

@@ -103,6 +103,26 @@ struct CommandLineTests {
         #expect(outcome.output.hasSuffix("6 errors in 1 file\n"))
     }
 
+    @Test func checkWarnsOfRulesThatFightAndStrictMakesItFail() throws {
+        let fixture = "Tests/RulesTests/Fixtures/valid/fighting-rules.yaml"
+        let outcome = try Self.run(["check", fixture])
+        #expect(outcome.status == 0)
+        #expect(outcome.output == """
+            \(fixture):9:5: warning: policy "open-chat" sets announcement to false, and rule "big-announce" (\(fixture):4:5) sets it to true, on groups both can select: one undoes the other
+              help: give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), or select groups that do not overlap
+            ok: 1 file, 1 rule, 1 policy, 1 warning
+
+            """)
+        #expect(try Self.run(["check", "--strict", fixture]).status == 1)
+        #expect(try Self.run(["check", "--strict", "rules"]).status == 0)
+        let json = try Self.run(["check", "--format", "json", "--strict", fixture])
+        #expect(json.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let warnings = try #require(report["warnings"] as? [[String: Any]])
+        #expect(warnings.first?["line"] as? Int == 9)
+        #expect(warnings.first?["file"] as? String == fixture)
+    }
+
     @Test func checkAsJSON() throws {
         let outcome = try Self.run(["check", "--format", "json", "Tests/RulesTests/Fixtures/invalid/17-version.yaml"])
         #expect(outcome.status == 1)

@@ -7,8 +7,8 @@ import WadialAPI
 import WadialModels
 @testable import Engine
 
-/// The sandbox's API with a group list that carries no sizes (and no settings): what a real API
-/// may send. Metadata must fill in what rules read.
+/// The sandbox's API with a group list that carries no sizes (and no settings, no participants):
+/// what a real API may send. Metadata must fill in what rules read.
 struct SizelessListing: WadialTransport {
     let inner: SandboxClient
 
@@ -17,7 +17,7 @@ struct SizelessListing: WadialTransport {
         guard request.operation == .listGroups, let items = payload.array else { return payload }
         return .array(items.map { item in
             guard case .object(var object) = item else { return item }
-            for key in ["size", "participantCount", "announce", "restrict", "memberAddMode", "memberLinkMode", "memberShareGroupHistoryMode", "ephemeralDurationSeconds"] {
+            for key in ["size", "participantCount", "participants", "announce", "restrict", "memberAddMode", "memberLinkMode", "memberShareGroupHistoryMode", "ephemeralDurationSeconds"] {
                 object[key] = nil
             }
             return .object(object)

@@ -14,9 +14,17 @@ public struct Group: Sendable, Hashable, Codable {
     public var size: Int?
     public var participants: [Participant]?
     public var settings: GroupSettings
+    /// Ordinary group, community parent or community announcement group (ordinary unless the
+    /// listing says otherwise).
+    public var kind: GroupKind
+    /// The community an ordinary group or announcement group belongs to, when the API says.
+    public var linkedParent: GroupJID?
 
-    public init(jid: GroupJID, subject: String? = nil, description: String? = nil, size: Int? = nil, participants: [Participant]? = nil, settings: GroupSettings = GroupSettings()) {
+    public init(jid: GroupJID, subject: String? = nil, description: String? = nil, size: Int? = nil, participants: [Participant]? = nil, settings: GroupSettings = GroupSettings(),
+                kind: GroupKind = .group, linkedParent: GroupJID? = nil) {
         self.jid = jid
+        self.kind = kind
+        self.linkedParent = linkedParent
         self.subject = subject
         self.description = description
         self.size = size ?? participants?.count
@@ -57,7 +65,42 @@ public struct Group: Sendable, Hashable, Codable {
             // A negative count is no count.
             size: json.first("size", "participantCount", "participantsCount")?.int.flatMap { $0 >= 0 ? $0 : nil } ?? participants?.count,
             participants: participants,
-            settings: GroupSettings(json: json))
+            settings: GroupSettings(json: json),
+            kind: Self.kind(json),
+            linkedParent: json.first("linkedParent", "linkedParentJid", "parentGroup")?.string.flatMap(GroupJID.init))
+    }
+
+    /// `isCommunity` true: a community's parent; `isCommunityAnnounce` true: its announcement
+    /// group; anything else (absent, false, of another shape): an ordinary group. Booleans may
+    /// come as `true`/`false` or as the strings "true"/"false".
+    static func kind(_ json: JSONValue) -> GroupKind {
+        func flag(_ names: String...) -> Bool {
+            for name in names {
+                switch json[name] {
+                case .bool(let value)?: return value
+                case .string(let text)? where text.lowercased() == "true": return true
+                default: continue
+                }
+            }
+            return false
+        }
+        if flag("isCommunityAnnounce", "isCommunityAnnouncement") { return .announcements }
+        if flag("isCommunity", "isParentGroup") { return .community }
+        return .group
+    }
+
+    /// Stored copies written before kinds existed read as ordinary groups.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            jid: try container.decode(GroupJID.self, forKey: .jid),
+            subject: try container.decodeIfPresent(String.self, forKey: .subject),
+            description: try container.decodeIfPresent(String.self, forKey: .description),
+            size: try container.decodeIfPresent(Int.self, forKey: .size),
+            participants: try container.decodeIfPresent([Participant].self, forKey: .participants),
+            settings: try container.decodeIfPresent(GroupSettings.self, forKey: .settings) ?? GroupSettings(),
+            kind: try container.decodeIfPresent(GroupKind.self, forKey: .kind) ?? .group,
+            linkedParent: try container.decodeIfPresent(GroupJID.self, forKey: .linkedParent))
     }
 }
 

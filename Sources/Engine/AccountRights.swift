@@ -1,0 +1,62 @@
+public import Foundation
+public import WadialAPI
+public import WadialModels
+
+/// What the engine knows of the account's rights: its own identity per session (from the
+/// session status) and the groups where reading join requests was refused (403).
+public actor AccountRights {
+    struct Key: Hashable {
+        let session: String
+        let group: GroupJID
+    }
+
+    /// How long a refusal (403) stands for a group whose listing does not say who its admins are:
+    /// after it, the requests are tried again (rights can be granted).
+    public static let refusalStands: TimeInterval = 3_600
+
+    private var accounts: [String: [UserJID]] = [:]
+    private var refused: [Key: Date] = [:]
+
+    public init() {}
+
+    /// The account's identities for `session`; nil until read.
+    public func account(_ session: String) -> [UserJID]? { accounts[session] }
+
+    public func setAccount(_ session: String, _ identities: [UserJID]) { accounts[session] = identities }
+
+    /// A session that went down and came back may be another account: read it again.
+    public func forgetAccount(_ session: String) { accounts[session] = nil }
+
+    func refuse(_ session: String, _ group: GroupJID, at date: Date) { refused[Key(session: session, group: group)] = date }
+
+    /// Whether reading `group`'s requests was refused within `refusalStands` of `date`.
+    func isRefused(_ session: String, _ group: GroupJID, at date: Date) -> Bool {
+        guard let when = refused[Key(session: session, group: group)] else { return false }
+        if date.timeIntervalSince(when) < Self.refusalStands { return true }
+        refused[Key(session: session, group: group)] = nil
+        return false
+    }
+
+    /// Whether the account (any of `identities`) is an admin of `group`, by its participants:
+    /// nil when the group lists none, or the account is not among them, or the identity is unknown.
+    public static func isAdmin(_ identities: [UserJID], of group: Group) -> Bool? {
+        guard !identities.isEmpty, let participants = group.participants else { return nil }
+        let numbers = Set(identities.compactMap(\.phoneNumber))
+        let me = participants.first { participant in
+            identities.contains { $0.isSameAccount(as: participant.jid) } || participant.phoneNumber.map(numbers.contains) == true
+        }
+        return me.map { $0.role != .member }
+    }
+}
+
+/// Things reported once while they last (per session): `report` returns what is new since the
+/// last call, and what has gone.
+actor ReportedOnce {
+    private var current: [String: Set<String>] = [:]
+
+    func report(_ session: String, _ now: Set<String>) -> (new: Set<String>, gone: Set<String>) {
+        let before = current[session] ?? []
+        current[session] = now
+        return (now.subtracting(before), before.subtracting(now))
+    }
+}

@@ -1,0 +1,177 @@
+public import WadialModels
+import YAML
+
+/// A warning about a rule set that loads: it runs, but may not do what was meant.
+public struct RuleWarning: Sendable, Hashable, CustomStringConvertible, Encodable {
+    public var location: SourceLocation?
+    public var message: String
+    public var suggestion: String?
+
+    public init(location: SourceLocation?, message: String, suggestion: String? = nil) {
+        self.location = location
+        self.message = message
+        self.suggestion = suggestion
+    }
+
+    /// Like an error, with `warning:`.
+    public var description: String {
+        var text = "\(location?.description ?? "rules"): warning: \(message)"
+        if let suggestion { text += "\n  help: \(suggestion)" }
+        return text
+    }
+
+    private enum CodingKeys: String, CodingKey { case file, line, column, message, suggestion }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(location?.file, forKey: .file)
+        try container.encodeIfPresent(location?.mark.line, forKey: .line)
+        try container.encodeIfPresent(location?.mark.column, forKey: .column)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(suggestion, forKey: .suggestion)
+    }
+}
+
+/// Rules and policies that fight: a rule action and an enforce-mode policy, or two enforce-mode
+/// policies, that set one setting to different values on groups both can select, under
+/// conditions that do not rule each other out. Conditions rule each other out by their
+/// `member_count` ranges (a `member_count` trigger counts as one) or by a `setting:` condition
+/// on different values; subject patterns, time windows and `any:` are taken to overlap.
+public enum ConflictCheck {
+    /// One place that sets a setting.
+    struct Setter {
+        var what: String
+        var location: SourceLocation?
+        var groups: GroupTargets
+        var change: SettingChange
+        var bounds: Bounds
+        var isPolicy: Bool
+    }
+
+    /// The member counts a condition allows (`above < count < below`) and the settings it requires.
+    struct Bounds {
+        var above: Int?
+        var below: Int?
+        var settings: [GroupSetting.ID: SettingValue] = [:]
+
+        static let any = Bounds()
+
+        /// Both allow some group: a count in both ranges, and no setting required two ways.
+        func overlaps(_ other: Bounds) -> Bool {
+            let low = max(above ?? -1, other.above ?? -1)
+            let high = min(below ?? Int.max, other.below ?? Int.max)
+            guard low < high - 1 else { return false }
+            return !settings.contains { id, value in other.settings[id].map { $0 != value } ?? false }
+        }
+
+        func narrowed(by other: Bounds) -> Bounds {
+            var result = self
+            if let value = other.above { result.above = max(above ?? value, value) }
+            if let value = other.below { result.below = min(below ?? value, value) }
+            result.settings.merge(other.settings) { first, _ in first }
+            return result
+        }
+
+        init(above: Int? = nil, below: Int? = nil) {
+            self.above = above
+            self.below = below
+        }
+
+        /// What `condition` requires for certain; a part it cannot bound (`any:`, a time) requires nothing.
+        init(_ condition: Condition?) {
+            self.init()
+            guard let condition else { return }
+            switch condition {
+            case .memberCount(let above, let below):
+                self.above = above
+                self.below = below
+            case .not(.memberCount(let above?, nil)):
+                // not above N: at most N.
+                self.below = above.addingReportingOverflow(1).overflow ? nil : above + 1
+            case .not(.memberCount(nil, let below?)):
+                // not below N: at least N.
+                self.above = below - 1
+            case .setting(let wanted):
+                for (setting, value) in wanted.known { settings[setting.id] = value }
+            case .all(let parts):
+                self = parts.reduce(Bounds()) { $0.narrowed(by: Bounds($1)) }
+            default:
+                break
+            }
+        }
+    }
+
+    public static func warnings(_ set: RuleSet) -> [RuleWarning] {
+        var setters: [Setter] = []
+        for rule in set.rules where rule.enabled && rule.mode == .enforce {
+            var bounds = Bounds(rule.condition)
+            if case .memberCount(let trigger) = rule.trigger {
+                switch trigger.threshold {
+                case .above(let value): bounds = bounds.narrowed(by: Bounds(above: value))
+                case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
+                }
+            }
+            for action in rule.actions {
+                guard case .setting(let change) = action else { continue }
+                setters.append(Setter(what: "rule \"\(rule.id)\"", location: rule.location, groups: rule.groups, change: change, bounds: bounds, isPolicy: false))
+            }
+        }
+        for policy in set.policies where policy.enabled && policy.mode == .enforce {
+            for (setting, value) in policy.ensure.known {
+                setters.append(Setter(what: "policy \"\(policy.id)\"", location: policy.location, groups: policy.groups,
+                                      change: SettingChange(setting.id, value), bounds: Bounds(policy.condition), isPolicy: true))
+            }
+        }
+        var warnings: [RuleWarning] = []
+        for (index, first) in setters.enumerated() {
+            for second in setters[(index + 1)...] {
+                guard first.isPolicy || second.isPolicy, first.what != second.what, first.change.id == second.change.id,
+                      first.change.value != second.change.value, first.bounds.overlaps(second.bounds),
+                      mayOverlap(first.groups, second.groups, set) else { continue }
+                // Reported at the later place, naming the earlier.
+                let (earlier, later) = (first, second)
+                let setting = first.change.setting
+                let place = earlier.location.map { " (\($0))" } ?? ""
+                warnings.append(RuleWarning(
+                    location: later.location,
+                    message: "\(later.what) sets \(setting.key) to \(setting.ruleText(later.change.value)), and \(earlier.what)\(place) sets it to "
+                        + "\(setting.ruleText(earlier.change.value)), on groups both can select: one undoes the other",
+                    suggestion: "give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), "
+                        + "or select groups that do not overlap"))
+            }
+        }
+        return warnings
+    }
+
+    /// Parts of a `groups:` footprint: the kinds they can select, and the JIDs when only listed
+    /// JIDs can match (nil when a subject pattern or a kind alone selects).
+    private static func footprint(_ targets: GroupTargets, _ set: RuleSet) -> [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)] {
+        switch targets {
+        case .all:
+            return [([.group], nil)]
+        case .some(let references):
+            return references.compactMap { reference in
+                switch reference {
+                case .jid(let jid):
+                    return ([.group], [jid])
+                case .named(let name):
+                    guard let selector = set.selector(named: name) else { return nil }
+                    let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
+                    return (selector.selectedKinds, listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
+                }
+            }
+        }
+    }
+
+    static func mayOverlap(_ first: GroupTargets, _ second: GroupTargets, _ set: RuleSet) -> Bool {
+        let left = footprint(first, set)
+        let right = footprint(second, set)
+        return left.contains { a in
+            right.contains { b in
+                guard !a.kinds.isDisjoint(with: b.kinds) else { return false }
+                guard let aJIDs = a.jids, let bJIDs = b.jids else { return true }
+                return !aJIDs.isDisjoint(with: bJIDs)
+            }
+        }
+    }
+}

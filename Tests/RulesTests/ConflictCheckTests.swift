@@ -1,0 +1,115 @@
+import Foundation
+import Rules
+import Testing
+import WadialModels
+
+private func load(_ text: String) throws -> RuleSet {
+    try RuleLoader(environment: [:]).load([.init(name: "c.yaml", text: "version: 1\n" + text)])
+}
+
+private func problems(_ text: String) -> [String] {
+    do {
+        _ = try RuleLoader(environment: [:]).load([.init(name: "c.yaml", text: "version: 1\n" + text)])
+        return []
+    } catch let error as RuleLoadError {
+        return error.problems.map(\.description)
+    } catch {
+        return ["\(error)"]
+    }
+}
+
+struct ConflictCheckTests {
+    @Test func aRuleAndAPolicyThatUndoEachOtherAreWarnedOfWithBothPlaces() throws {
+        let rules = try load("""
+            rules:
+              - id: big-announce
+                groups: "*"
+                trigger: { member_count: { above: 950 } }
+                then: [{ set_announcement: true }]
+            policies:
+              - id: open-chat
+                groups: "*"
+                ensure: { announcement: false }
+            """)
+        let warnings = ConflictCheck.warnings(rules)
+        #expect(warnings.map(\.description) == [
+            """
+            c.yaml:8:5: warning: policy "open-chat" sets announcement to false, and rule "big-announce" (c.yaml:3:5) sets it to true, on groups both can select: one undoes the other
+              help: give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), or select groups that do not overlap
+            """,
+        ])
+    }
+
+    @Test func memberCountRangesThatDoNotOverlapRuleTheConflictOut() throws {
+        let base = """
+            rules:
+              - { id: big-announce, groups: "*", trigger: { member_count: { above: 950 } }, then: [{ set_announcement: true }] }
+            policies:
+              - id: open-chat
+                groups: "*"
+                ensure: { announcement: false }
+
+            """
+        #expect(ConflictCheck.warnings(try load(base + "    if: { member_count: { below: 951 } }\n")).isEmpty)
+        #expect(ConflictCheck.warnings(try load(base + "    if: { not: { member_count: { above: 950 } } }\n")).isEmpty)
+        // below 952 lets 951 through, where both hold.
+        #expect(ConflictCheck.warnings(try load(base + "    if: { member_count: { below: 952 } }\n")).count == 1)
+        // A time window does not rule a count out.
+        #expect(ConflictCheck.warnings(try load(base + "    if: { time: { after: \"08:00\", before: \"20:00\" } }\n")).count == 1)
+    }
+
+    @Test func twoPoliciesAreCheckedAndDisjointGroupsOrKindsAreNot() throws {
+        let rules = try load("""
+            groups:
+              one: { jids: ["120363000000000001@g.us"] }
+              two: { jids: ["120363000000000002@g.us"] }
+              notices: { kind: announcements }
+              locked-ones: { subject: "Locked" }
+            policies:
+              - { id: a, groups: [one], ensure: { locked: true } }
+              - { id: b, groups: [two], ensure: { locked: false } }
+              - { id: c, groups: [notices], ensure: { announcement: true } }
+              - { id: d, groups: "*", ensure: { announcement: false } }
+              - { id: e, groups: [locked-ones], ensure: { locked: true }, if: { setting: { announcement: true } } }
+              - { id: f, groups: "*", ensure: { locked: false }, if: { setting: { announcement: false } } }
+              - { id: g, groups: [one], ensure: { ephemeral: 7d } }
+              - { id: h, groups: "*", ensure: { ephemeral: 24h } }
+              - { id: i, groups: "*", mode: audit, ensure: { ephemeral: 90d } }
+            """)
+        let pairs = ConflictCheck.warnings(rules).map { warning in
+            warning.message.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element).prefix(2).joined(separator: "/")
+        }
+        // a/b: different JIDs; c/d: different kinds; e/f: exclusive settings; i: audit mode.
+        #expect(pairs == ["f/a", "e/b", "h/g"])
+    }
+
+    @Test func aPolicyTakesGroupConditionsOnly() throws {
+        let rules = try load("""
+            policies:
+              - { id: quiet, groups: "*", ensure: { announcement: false }, if: { member_count: { below: 951 }, subject: "^Chat" } }
+            """)
+        #expect(rules.policies.first?.condition == .all([.memberCount(above: nil, below: 951), .subject("^Chat")]))
+        #expect(problems("""
+            policies:
+              - { id: quiet, groups: "*", ensure: { announcement: false }, if: { number_prefix: ["+1"] } }
+            """).first?.contains("a policy's if: is about the group") == true)
+    }
+
+    @Test func selectorsTakeKinds() throws {
+        let rules = try load("""
+            groups:
+              notices: { kind: announcements }
+              both: { subject: "x", kind: [community, group] }
+            rules:
+              - { id: r, groups: [notices, both], trigger: { membership_requests: {} }, then: [approve_requests] }
+            """)
+        #expect(rules.selector(named: "notices")?.kinds == [.announcements])
+        #expect(rules.selector(named: "both")?.kinds == [.community, .group])
+        #expect(problems("""
+            groups:
+              bad: { kind: anouncements }
+            rules:
+              - { id: r, groups: [bad], trigger: { membership_requests: {} }, then: [approve_requests] }
+            """).first?.contains("did you mean \"announcements\"?") == true)
+    }
+}
