@@ -16,6 +16,10 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     let daysOfWeek: UInt64
     let daysOfMonthRestricted: Bool
     let daysOfWeekRestricted: Bool
+    /// A job with `*` at the start of its minute or hour field (`@hourly` included), which
+    /// Debian's cron runs by the wall clock as it goes on DST nights; the others run at a
+    /// particular time, which a change of the clocks moves but neither drops nor repeats.
+    public let followsWallClock: Bool
 
     public var description: String { source }
 
@@ -83,6 +87,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         self.daysOfWeek = daysOfWeek
         daysOfMonthRestricted = !parts[2].hasPrefix("*")
         daysOfWeekRestricted = !parts[4].hasPrefix("*")
+        followsWallClock = parts[0].hasPrefix("*") || parts[1].hasPrefix("*")
         guard nextLocalMatch(atOrAfter: LocalTime(year: 2000, month: 1, day: 1, hour: 0, minute: 0)) != nil else {
             throw ParseError(message: "the cron expression \"\(trimmed)\" never fires (no such date)", suggestion: nil)
         }
@@ -197,20 +202,33 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The first fire time strictly after `instant`, with the fields read as wall-clock time in
-    /// `timeZone`. A local time skipped by a DST change fires at the first instant after the gap;
-    /// a local time that occurs twice fires once, at its first occurrence.
+    /// `timeZone`, as Debian's cron runs jobs across DST changes (man 8 cron):
+    ///
+    /// - a job at a particular time (neither the minute nor the hour field starts with `*`): a
+    ///   local time skipped by the change fires right after it (at the end of the gap, once however
+    ///   many of its times fell in it); a local time repeated by the change fires once, at its
+    ///   first occurrence;
+    /// - a job with `*` in the minute or hour field follows the wall clock: its times in a skipped
+    ///   hour do not fire, its times in a repeated hour fire in both occurrences.
     public func nextFire(after instant: Date, in timeZone: TimeZone) -> Date? {
         let wall = WallClock(timeZone: timeZone)
         let afterSeconds = Int(instant.timeIntervalSince1970.rounded(.down))
-        // Local wall time of `instant` is a lower bound: every earlier local minute maps to an
-        // instant at or before it (the mapping from wall time to instants never goes backwards).
-        var candidate = LocalTime(secondsSinceEpoch: wall.localSeconds(at: afterSeconds))
-        for _ in 0..<(24 * 60 + 2) {
-            guard let match = nextLocalMatch(atOrAfter: candidate) else { return nil }
-            let fire = wall.instant(ofLocal: match.secondsSinceEpoch)
-            if fire > afterSeconds { return Date(timeIntervalSince1970: TimeInterval(fire)) }
-            candidate = LocalTime(secondsSinceEpoch: match.secondsSinceEpoch + 60)
+        // A lower bound of the local time of any instant after `instant`: its wall time, or less
+        // when the clocks go back within the next day (the repeated hour's readings come again).
+        // Across a fall-back, local order is not instant order (01:20 BST is before 01:00 GMT),
+        // so matches are taken until no later one can map to an earlier instant.
+        let offsets = [wall.offset(at: afterSeconds), wall.offset(at: afterSeconds + 86_400)]
+        let (lowest, highest) = (offsets.min() ?? 0, offsets.max() ?? 0)
+        var candidate = LocalTime(secondsSinceEpoch: afterSeconds + lowest)
+        var best: Int?
+        for _ in 0..<(24 * 60 + 122) {
+            guard let match = nextLocalMatch(atOrAfter: candidate) else { break }
+            let local = match.secondsSinceEpoch
+            if let best, local - highest >= best { break }
+            let fires = followsWallClock ? wall.instants(ofLocal: local) : [wall.instant(ofLocal: local)]
+            if let fire = fires.first(where: { $0 > afterSeconds }), fire < (best ?? Int.max) { best = fire }
+            candidate = LocalTime(secondsSinceEpoch: local + 60)
         }
-        return nil
+        return best.map { Date(timeIntervalSince1970: TimeInterval($0)) }
     }
 }

@@ -68,6 +68,14 @@ struct WallClock {
 
     func localSeconds(at instant: Int) -> Int { instant + offset(at: instant) }
 
+    /// Every instant at which the wall clock reads `local`, in order: none in a gap, two in a
+    /// repeated hour, otherwise one.
+    func instants(ofLocal local: Int) -> [Int] {
+        let before = offset(at: local - 86_400)
+        let after = offset(at: local + 86_400)
+        return Set([local - before, local - after]).sorted().filter { localSeconds(at: $0) == local }
+    }
+
     /// The instant a wall-clock reading denotes: the earlier one when it occurs twice, the end of
     /// the gap when it does not occur at all.
     func instant(ofLocal local: Int) -> Int {

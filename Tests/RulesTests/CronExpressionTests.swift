@@ -95,7 +95,20 @@ struct CronExpressionTests {
             == ["2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"])
     }
 
-    @Test func londonEveryQuarterHourThroughTheGapFiresOnceForIt() throws {
+    // Debian's cron (man 8 cron): a job at a particular time has a time skipped by the change run
+    // right after it and a repeated time run once; a job with `*` in its minute or hour field
+    // follows the wall clock (skipped times do not run, repeated times run twice).
+
+    @Test func londonSeveralTimesSkippedRunOnceRightAfterTheChange() throws {
+        #expect(try sequence("0,30 1 * * *", after: "2026-03-28T12:00:00Z", in: london, count: 3)
+            == ["2026-03-29T01:00:00Z", "2026-03-30T00:00:00Z", "2026-03-30T00:30:00Z"])
+    }
+
+    @Test func londonWildcardJobInTheSkippedHourDoesNotRun() throws {
+        // `*/20 1 * * *`: 01:00, 01:20, 01:40 do not exist on 29 March; the next run is on the 30th.
+        #expect(try sequence("*/20 1 * * *", after: "2026-03-28T12:00:00Z", in: london, count: 2)
+            == ["2026-03-30T00:00:00Z", "2026-03-30T00:20:00Z"])
+        // Every quarter hour: 00:45 GMT, then 02:00 BST (01:00Z) follows at once.
         #expect(try sequence("*/15 * * * *", after: "2026-03-29T00:30:00Z", in: london, count: 4)
             == ["2026-03-29T00:45:00Z", "2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z", "2026-03-29T01:30:00Z"])
     }
@@ -106,10 +119,15 @@ struct CronExpressionTests {
             == ["2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"])
     }
 
-    @Test func londonHourlyThroughFallBackDoesNotRepeatTheHour() throws {
-        // Local 01:00 happens at 00:00Z (BST) and again at 01:00Z (GMT): only the first fires.
+    @Test func londonHourlyRunsInBothOccurrencesOfTheRepeatedHour() throws {
+        // Local 01:00 happens at 00:00Z (BST) and again at 01:00Z (GMT): `0 * * * *` runs at both.
         #expect(try sequence("0 * * * *", after: "2026-10-24T23:30:00Z", in: london, count: 3)
-            == ["2026-10-25T00:00:00Z", "2026-10-25T02:00:00Z", "2026-10-25T03:00:00Z"])
+            == ["2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z", "2026-10-25T02:00:00Z"])
+        #expect(try sequence("*/20 1 * * *", after: "2026-10-24T23:50:00Z", in: london, count: 7)
+            == ["2026-10-25T00:00:00Z", "2026-10-25T00:20:00Z", "2026-10-25T00:40:00Z",
+                "2026-10-25T01:00:00Z", "2026-10-25T01:20:00Z", "2026-10-25T01:40:00Z", "2026-10-26T01:00:00Z"])
+        // Asked from inside the first occurrence, the second is still ahead.
+        #expect(try next("*/20 1 * * *", after: "2026-10-25T00:50:00Z", in: london) == "2026-10-25T01:00:00Z")
     }
 
     @Test func londonWeeklyAfterFallBack() throws {
@@ -126,9 +144,15 @@ struct CronExpressionTests {
             == ["2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"])
     }
 
-    @Test func newYorkWholeSkippedHourFiresOnce() throws {
+    @Test func newYorkWildcardJobInTheSkippedHourDoesNotRun() throws {
         #expect(try sequence("*/15 2 * * *", after: "2026-03-08T06:00:00Z", in: newYork, count: 2)
-            == ["2026-03-08T07:00:00Z", "2026-03-09T06:00:00Z"])
+            == ["2026-03-09T06:00:00Z", "2026-03-09T06:15:00Z"])
+    }
+
+    @Test func newYorkWildcardHourRunsTheRepeatedHourTwice() throws {
+        // 1 November 2026: 01:30 EDT (05:30Z) and 01:30 EST (06:30Z) both run `30 * * * *`.
+        #expect(try sequence("30 * * * *", after: "2026-11-01T04:00:00Z", in: newYork, count: 4)
+            == ["2026-11-01T04:30:00Z", "2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z", "2026-11-01T07:30:00Z"])
     }
 
     @Test func newYorkAmbiguousLocalTimeFiresOnce() throws {
@@ -144,9 +168,32 @@ struct CronExpressionTests {
             == ["2026-10-31T16:00:00Z", "2026-11-02T17:00:00Z"])
     }
 
+    // MARK: Australia/Lord_Howe (a 30-minute change)
+
+    let lordHowe = TimeZone(identifier: "Australia/Lord_Howe")!
+
+    @Test func lordHoweSpringForward() throws {
+        // 4 October 2026: 02:00 LHST (+10:30) jumps to 02:30 LHDT (+11) at 15:30Z on the 3rd.
+        #expect(try sequence("15 2 * * *", after: "2026-10-03T12:00:00Z", in: lordHowe, count: 2)
+            == ["2026-10-03T15:30:00Z", "2026-10-04T15:15:00Z"])
+        #expect(try sequence("*/10 2 * * *", after: "2026-10-03T12:00:00Z", in: lordHowe, count: 4)
+            == ["2026-10-03T15:30:00Z", "2026-10-03T15:40:00Z", "2026-10-03T15:50:00Z", "2026-10-04T15:00:00Z"])
+    }
+
+    @Test func lordHoweFallBack() throws {
+        // 5 April 2026: 02:00 LHDT (+11) falls back to 01:30 LHST (+10:30) at 15:00Z on the 4th.
+        #expect(try sequence("45 1 * * *", after: "2026-04-04T12:00:00Z", in: lordHowe, count: 2)
+            == ["2026-04-04T14:45:00Z", "2026-04-05T15:15:00Z"])
+        #expect(try sequence("*/10 1 * * *", after: "2026-04-04T13:50:00Z", in: lordHowe, count: 10)
+            == ["2026-04-04T14:00:00Z", "2026-04-04T14:10:00Z", "2026-04-04T14:20:00Z", "2026-04-04T14:30:00Z",
+                "2026-04-04T14:40:00Z", "2026-04-04T14:50:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:10:00Z",
+                "2026-04-04T15:20:00Z", "2026-04-05T14:30:00Z"])
+    }
+
     @Test(arguments: [
         ("Europe/London", "2026-03-27T00:00:00Z"), ("Europe/London", "2026-10-23T00:00:00Z"),
         ("America/New_York", "2026-03-06T00:00:00Z"), ("America/New_York", "2026-10-30T00:00:00Z"),
+        ("Australia/Lord_Howe", "2026-04-02T00:00:00Z"), ("Australia/Lord_Howe", "2026-10-01T00:00:00Z"),
     ])
     func fireTimesStrictlyIncreaseAcrossADSTChange(_ zone: String, _ start: String) throws {
         // Four days of every-ten-minutes around the change: no fire time repeats or goes backwards,
