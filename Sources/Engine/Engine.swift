@@ -52,6 +52,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let conflictsReported = ReportedOnce()
     let withoutRightsReported = ReportedOnce()
     let unmatchedReported = ReportedOnce()
+    let kindsReported = ReportedOnce()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -239,6 +240,15 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                 throw error
             }
             await lastViews.set(session, snapshot.groups, at: date)
+            // What the account has, by kind, on the first tick (and when it changes): a
+            // community's groups are selected only by selectors that name their kind.
+            let kinds = Dictionary(grouping: snapshot.listed, by: \.kind).mapValues(\.count)
+            if kinds.keys.contains(where: { $0 != .group }) {
+                let counts = GroupKind.allCases.compactMap { kind in kinds[kind].map { "\($0) \(kind.label)\($0 == 1 ? "" : "s")" } }.joined(separator: ", ")
+                if await kindsReported.report(session, [counts]).new.isEmpty == false {
+                    logger.info("listed \(counts); \"*\" and subject patterns select ordinary groups only", metadata: ["session": "\(session)"])
+                }
+            }
             // Selectors that match nothing: warned on the first tick (and when a reload brings new ones).
             let unmatched = UnmatchedTargets.warnings(rules, listed: snapshot.listed)
             let (newUnmatched, _) = await unmatchedReported.report(session, Set(unmatched))

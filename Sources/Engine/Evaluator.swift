@@ -92,6 +92,13 @@ public struct Evaluator: Sendable {
                 wants[slot, default: []].append(contentsOf: entries.map { (source: $0.0, isPolicy: true, value: $0.1) })
             }
         }
+        for (slot, entries) in wants where Set(entries.map(\.value)).count == 1 && entries.contains(where: { !$0.isPolicy }) {
+            // A rule sets it to what the policies want: the rule's write does it, once.
+            plan.actions.removeAll { action in
+                guard action.isPolicy, action.group.jid == slot.group, case .setting(let change) = action.step else { return false }
+                return change.id == slot.setting
+            }
+        }
         for (slot, entries) in wants where Set(entries.map(\.value)).count > 1 {
             guard let group = groups[slot.group] else { continue }
             plan.conflicts.append(PlannedConflict(group: group, setting: slot.setting.setting, wants: entries))

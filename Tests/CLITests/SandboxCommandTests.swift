@@ -14,6 +14,62 @@ struct SandboxCommandTests {
               - { jid: 123456789012345@lid }
         """
 
+    @Test func planShowsKindsRightsApprovalAndSelectorsThatMatchNothing() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let worldFile = folder.appendingPathComponent("world.yaml")
+        try """
+            sessions: [{ id: ops }]
+            groups:
+              - { jid: 120363000000000001@g.us, subject: Support, size: 10, requests: [{ jid: 15551234567@s.whatsapp.net }] }
+              - { jid: 120363000000000002@g.us, subject: Not ours, size: 10, admin: false, requests: [{ jid: 15551234568@s.whatsapp.net }] }
+              - { jid: 120363000000000003@g.us, subject: Open door, size: 10, settings: { membership_approval: false } }
+              - { jid: 120363000000000008@g.us, subject: Parents, kind: community }
+              - { jid: 120363000000000009@g.us, subject: Parents, kind: announcements, community: 120363000000000008@g.us }
+            """.write(to: worldFile, atomically: true, encoding: .utf8)
+        let (sandbox, url) = try CommandLineTests.startSandbox(world: worldFile, key: "ops-key")
+        defer { if sandbox.isRunning { sandbox.terminate() } }
+        let environment = ["WADIAL_BASE_URL": url, "WADIAL_API_KEY": "ops-key", "WADIAL_SESSION_ID": "ops"]
+        let rulesFile = folder.appendingPathComponent("rules.yaml")
+        try """
+            version: 1
+            groups:
+              notices: { kind: announcements }
+              typo: { subject: "^Suport" }
+            rules:
+              - { id: approve-us, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests] }
+              - { id: vet-typo, groups: [typo], trigger: { membership_requests: {} }, then: [approve_requests] }
+            policies:
+              - { id: notices-locked, groups: [notices], ensure: { locked: true } }
+            """.write(to: rulesFile, atomically: true, encoding: .utf8)
+        let statePath = folder.appendingPathComponent("state.sqlite").path
+        let plan = try CommandLineTests.run(["plan", "--rules", rulesFile.path, "--state", statePath], environment: environment)
+        #expect(plan.status == 0, "\(plan.output)")
+        #expect(plan.output.hasPrefix("warning: rule \"vet-typo\" (\(rulesFile.path):"), "\(plan.output)")
+        #expect(plan.output.contains("its groups match no group of the account: \"typo\""), "\(plan.output)")
+        #expect(plan.output.contains("notices-locked  120363000000000009@g.us (announcements)  set_locked"), "\(plan.output)")
+        #expect(plan.output.contains("approve-us      120363000000000001@g.us                  approve_requests"), "\(plan.output)")
+        #expect(!plan.output.contains("15551234568"), "\(plan.output)")
+        #expect(plan.output.contains("""
+            not an admin (join requests not read, changes skipped; reported once by run):
+            GROUP                    SUBJECT   RULES AND POLICIES
+            120363000000000002@g.us  Not ours  approve-us
+            """), "\(plan.output)")
+        #expect(plan.output.contains("""
+            membership approval off (no join request can exist, none read):
+            GROUP                    SUBJECT
+            120363000000000003@g.us  Open door
+            """), "\(plan.output)")
+
+        // run --once does it; audit shows the kind of the announcement group's row.
+        let run = try CommandLineTests.run(["run", "--once", "--rules", rulesFile.path, "--state", statePath], environment: environment)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("the account is not an admin of Not ours"), "\(run.output)")
+        let audit = try CommandLineTests.run(["audit", "--state", statePath], environment: environment)
+        #expect(audit.output.contains("notices-locked  120363000000000009@g.us (announcements)  set_locked"), "\(audit.output)")
+    }
+
     @Test func sandboxServesAndApiCallsIt() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-sandbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
