@@ -11,7 +11,7 @@ struct WadialRules: AsyncParsableCommand {
     )
 
     /// The release: `wadial-rules --version`, and the start line of `run`.
-    static let version = "0.8.0"
+    static let version = "0.9.0"
 
     /// As ArgumentParser's, with broken pipes made errors of the write first (`StandardStreams`).
     static func main() async {

@@ -210,7 +210,7 @@ struct CommandLineTests {
         #expect(run.status == 0)
         let lines = run.output.split(separator: "\n")
         let start = try #require(lines.first { $0.contains(" notice engine starting ") })
-        for field in ["version=\(version.output.dropLast())", "rules=8", "policies=2", "sessions=sandbox", "poll=10s", "state=\(state)", "files=rules/community.yaml,",
+        for field in ["version=\(version.output.dropLast())", "rules=8", "policies=3", "sessions=sandbox", "poll=10s", "state=\(state)", "files=rules/community.yaml,",
                       "instance=", "lease=20s", "next_runs=\"demo-rotate-announcements-link after the first tick, weekly-invite-rotation Mon ", " Europe/Berlin\""] {
             #expect(start.contains(field), "\(start) lacks \(field)")
         }
