@@ -48,7 +48,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let disconnected = DisconnectedSessions()
     let healthState = HealthState()
     let lastViews = LastViews()
-    let rights = AccountRights()
+    let rights: AccountRights
     let conflictsReported = ReportedOnce()
     let withoutRightsReported = ReportedOnce()
     let unmatchedReported = ReportedOnce()
@@ -62,8 +62,10 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         self.options = options
         self.client = client
         self.store = store
+        let rights = AccountRights()
+        self.rights = rights
         self.executor = Executor(client: client, store: store, webhooks: webhooks, dryRun: options.dryRun, logger: logger,
-                                 leases: options.dryRun ? nil : options.leases)
+                                 leases: options.dryRun ? nil : options.leases, rights: rights)
         self.fetcher = SnapshotFetcher(client: client, logger: logger, rights: rights)
         self.clock = clock
         self.now = now

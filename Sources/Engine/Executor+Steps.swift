@@ -128,6 +128,9 @@ extension Executor {
             try await call()
         } catch {
             let outcome: AuditOutcome = (error as? WadialError)?.kind == .outcomeUnknown ? .unknown : .failed
+            // Refused for want of admin rights: the fetcher then takes the account not to be an
+            // admin there (when the listing does not say), so the write is not tried every tick.
+            if (error as? WadialError)?.status == 403 { await rights?.refuse(session, action.group.jid, at: now()) }
             do {
                 try await store.closeIntent(id, outcome: outcome.rawValue, at: now())
             } catch let closing {

@@ -18,9 +18,12 @@ public struct Executor: Sendable {
     /// With leases, each intent carries the epoch of the session's lease, and none is written
     /// (nothing is sent) while this engine does not hold it.
     public let leases: LeaseBook?
+    /// Told of writes the API refused with 403: the account is not an admin there.
+    public let rights: AccountRights?
 
     public init(client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(), dryRun: Bool = false, logger: Logger,
-                leases: LeaseBook? = nil) {
+                leases: LeaseBook? = nil, rights: AccountRights? = nil) {
+        self.rights = rights
         self.client = client
         self.store = store
         self.webhooks = webhooks

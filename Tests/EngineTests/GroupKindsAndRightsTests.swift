@@ -190,6 +190,21 @@ struct AccountRightsTests {
         #expect(await world.calls.filter { $0.operation == .membershipRequests }.count == 2)
     }
 
+    @Test func aRefusedWriteTeachesItToo() async throws {
+        var member = SandboxWorld.GroupState(jid: g1, subject: "Not ours")
+        member.accountRole = .member
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [member], clock: { t0 })
+        let rules = try load("""
+            policies:
+              - { id: closed, groups: "*", ensure: { locked: true } }
+            """)
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: StrippedListing(inner: SandboxClient(world: world)),
+                            store: MemoryStateStore(), clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        for tick in 0..<3 { _ = await engine.tick(session: "s", at: t0.addingTimeInterval(Double(tick) * 30)) }
+        // Tried once (refused), then left alone while the refusal stands.
+        #expect(await world.calls.filter { $0.operation == .updateSetting }.map(\.status) == [403])
+    }
+
     @Test func aRuleThatChangesAGroupDoesNotFireWhereTheAccountIsNotAnAdmin() throws {
         let rules = try load("""
             rules:

@@ -88,12 +88,14 @@ public enum WorldCorpus {
     }
 
     /// The fewest calls one tick of `rules(...)` can make on a world of `groups`, worked out from
-    /// the world alone: one group list; one request listing per support group (the groups a
+    /// the world alone: one group list; one session status (the account's identity, read once per
+    /// engine start, since the listing's participants say where it is an admin); one request
+    /// listing per support group (the groups a
     /// request rule targets); no metadata (the list carries sizes and every setting read); one
     /// write per group and action kind: an approval call where a +1/+44 number waits in a support
     /// group, a rejection call where a number is unknown there, a settings call per drifted setting.
     public static func lowerBound(_ groups: [SandboxWorld.GroupState]) -> (reads: Int, writes: Int) {
-        var reads = 1
+        var reads = 2
         var writes = 0
         for group in groups {
             let support = group.subject.hasPrefix("Support ")
@@ -103,6 +105,62 @@ public enum WorldCorpus {
                     writes += 1
                 }
                 if group.requests.contains(where: { $0.jid.rawValue.hasSuffix("@lid") && $0.phoneField == nil }) {
+                    writes += 1
+                }
+            }
+            if group.settings[.announcement] != false { writes += 1 }
+            if group.settings[.locked] != true { writes += 1 }
+        }
+        return (reads, writes)
+    }
+
+    // MARK: - WhatsApp as it is
+
+    /// Membership approval is on in one group in five (`i % 5 == 0`, the support groups among
+    /// them), so only those can have join requests; the account is an admin in half of the groups
+    /// (`i % 4 < 2`). The groups with approval on have the three requests of `groups(...)`.
+    public static func isApprovalOn(_ index: Int) -> Bool { index % 5 == 0 }
+    public static func isAdmin(_ index: Int) -> Bool { index % 4 < 2 }
+
+    public static func realisticGroups(count: Int, now: Date = Date()) -> [SandboxWorld.GroupState] {
+        groups(count: count, requests: true, now: now).enumerated().map { index, group in
+            var group = group
+            group.settings[.membershipApproval] = .bool(isApprovalOn(index))
+            group.accountRole = isAdmin(index) ? .admin : .member
+            return group
+        }
+    }
+
+    /// As `rules(...)`, with approvals of vetted numbers in every ordinary group (`"*"`): the
+    /// engine must find on its own where requests can exist.
+    public static func realisticRules(pollInterval: String) -> String {
+        rules(pollInterval: pollInterval).replacingOccurrences(of: """
+              - id: approve-vetted
+                groups: [support]
+            """, with: """
+              - id: approve-vetted
+                groups: "*"
+            """)
+    }
+
+    /// The fewest calls one tick of `realisticRules(...)` can make on `realisticGroups(...)`: one
+    /// group list and one session status (the account's identity, once per engine start: the
+    /// listing's participants say where it is an admin); one request listing per group where
+    /// requests can exist (approval on, the account an admin); no metadata (the list carries sizes,
+    /// every setting read and the participants); one write per group and kind where the account is
+    /// an admin: an approval call where a +1/+44 number waits, a rejection call where a number is
+    /// unknown in a support group, a settings call per drifted setting.
+    public static func realisticLowerBound(_ groups: [SandboxWorld.GroupState]) -> (reads: Int, writes: Int) {
+        var reads = 2
+        var writes = 0
+        for group in groups where group.accountRole != .member {
+            let support = group.subject.hasPrefix("Support ")
+            if group.settings[.membershipApproval] != .bool(false) {
+                reads += 1
+                if group.requests.contains(where: { $0.jid.rawValue.hasSuffix("@s.whatsapp.net") && ($0.jid.rawValue.hasPrefix("1") || $0.jid.rawValue.hasPrefix("44")) }) {
+                    writes += 1
+                }
+                if support, group.requests.contains(where: { $0.jid.rawValue.hasSuffix("@lid") && $0.phoneField == nil }) {
                     writes += 1
                 }
             }
