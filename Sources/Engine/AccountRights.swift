@@ -38,14 +38,16 @@ public actor AccountRights {
     }
 
     /// Whether the account (any of `identities`) is an admin of `group`, by its participants:
-    /// nil when the group lists none, or the account is not among them, or the identity is unknown.
+    /// nil when the group lists none, the account is not among them, its role was not said, or
+    /// the identity is unknown.
     public static func isAdmin(_ identities: [UserJID], of group: Group) -> Bool? {
         guard !identities.isEmpty, let participants = group.participants else { return nil }
         let numbers = Set(identities.compactMap(\.phoneNumber))
         let me = participants.first { participant in
             identities.contains { $0.isSameAccount(as: participant.jid) } || participant.phoneNumber.map(numbers.contains) == true
         }
-        return me.map { $0.role != .member }
+        guard let me, me.roleKnown else { return nil }
+        return me.role != .member
     }
 }
 
@@ -58,5 +60,15 @@ actor ReportedOnce {
         let before = current[session] ?? []
         current[session] = now
         return (now.subtracting(before), before.subtracting(now))
+    }
+
+    /// What of `now` has not been reported, without counting it as reported (`commit` does, once
+    /// the report has been made: a report that could not be written is made again).
+    func unreported(_ session: String, _ now: Set<String>) -> Set<String> {
+        now.subtracting(current[session] ?? [])
+    }
+
+    func commit(_ session: String, _ now: Set<String>) {
+        current[session] = now
     }
 }

@@ -53,6 +53,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let withoutRightsReported = ReportedOnce()
     let unmatchedReported = ReportedOnce()
     let kindsReported = ReportedOnce()
+    let readOrder = ReadOrder()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -233,53 +234,63 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             if await disconnected.contains(session), let skipped = try await skipIfDisconnected(session) {
                 return skipped
             }
-            var snapshot: Snapshot
-            let state: EngineState
+            let listed: [Group]
             do {
-                (snapshot, state) = try await observe(session: session, rules: rules, at: date)
+                listed = try await fetcher.list(session: session)
             } catch {
                 if let skipped = try? await skipIfDisconnected(session) { return skipped }
                 throw error
             }
-            await lastViews.set(session, snapshot.groups, at: date)
-            // What the account has, by kind, on the first tick (and when it changes): a
-            // community's groups are selected only by selectors that name their kind.
-            let kinds = Dictionary(grouping: snapshot.listed, by: \.kind).mapValues(\.count)
-            if kinds.keys.contains(where: { $0 != .group }) {
-                let counts = GroupKind.allCases.compactMap { kind in kinds[kind].map { "\($0) \(kind.label)\($0 == 1 ? "" : "s")" } }.joined(separator: ", ")
-                if await kindsReported.report(session, [counts]).new.isEmpty == false {
-                    logger.info("listed \(counts); \"*\" and subject patterns select ordinary groups only", metadata: ["session": "\(session)"])
+            await reportListing(session, rules, listed)
+            // Pipelined: each group is evaluated as soon as its reads are in, and its plan goes
+            // to the writer, which runs beside the reads; reads and writes share the budget in one
+            // stream. Each group is read once per tick and evaluated on that one view, as of the
+            // moment it was read (the tick's date plus the time the tick has taken so far).
+            let values = try await loadValues()
+            let startedAt = now()
+            let evaluator = Evaluator(rules: rules)
+            let queue = PlanQueue()
+            let writer = Task { await self.write(queue, session: session) }
+            var plan = Plan()
+            var views: [Snapshot.GroupView] = []
+            do {
+                var reading = SnapshotFetcher.Reading()
+                for group in await readOrder.order(listed, session: session) {
+                    if await queue.stopped { break }
+                    let at = date.addingTimeInterval(max(0, now().timeIntervalSince(startedAt)))
+                    guard var view = try await fetcher.view(of: group, session: session, rules: rules, now: at, reading: &reading) else { continue }
+                    if journalUnreadable || unsettled.contains(view.group.jid.rawValue) { view.requests = nil }
+                    if let requests = view.requests {
+                        Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
+                        if !requests.isEmpty { await readOrder.sawRequests(view.group.jid, session: session) }
+                    }
+                    let snapshot = Snapshot(session: session, takenAt: at, groups: [view], listed: listed)
+                    let groupPlan = evaluator.evaluate(snapshot, state: try await loadState(for: snapshot, values: values), now: at)
+                    views.append(view)
+                    plan.merge(groupPlan)
+                    if !groupPlan.isEmpty { await queue.put(groupPlan) }
                 }
+            } catch {
+                // What was queued is still written (its groups were read and decided); then the error.
+                await queue.finish()
+                _ = await writer.value
+                throw error
             }
-            // Selectors that match nothing: warned on the first tick (and when a reload brings new ones).
-            let unmatched = UnmatchedTargets.warnings(rules, listed: snapshot.listed)
-            let (newUnmatched, _) = await unmatchedReported.report(session, Set(unmatched))
-            for warning in unmatched where newUnmatched.contains(warning) {
-                logger.warning("\(warning)", metadata: ["session": "\(session)"])
-            }
-            for index in snapshot.groups.indices where journalUnreadable || unsettled.contains(snapshot.groups[index].group.jid.rawValue) {
-                snapshot.groups[index].requests = nil
-            }
-            let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)
-            await reportRights(session, rules, snapshot, plan)
+            await queue.finish()
+            let execution = await writer.value
+            let snapshot = Snapshot(session: session, takenAt: date, groups: views, listed: listed)
+            await lastViews.set(session, views, at: date)
+            await reportRights(session, rules, snapshot)
             await reportConflicts(session, plan, at: date)
-            for view in snapshot.groups {
-                if let requests = view.requests {
-                    Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
-                }
-            }
             for rule in Set(plan.actions.filter { !$0.isPolicy }.map(\.source)) {
                 Counter(label: "wadial_rule_fires_total", dimensions: [("rule", rule)]).increment()
             }
-            // The tick's state and the hand-offs of what it fires go to the store in one
-            // transaction (on a first tick of thousands of groups, every threshold and schedule
-            // key at once), then the writes; then the steps kept from earlier ticks that are due.
-            let execution = await executor.execute(plan, session: session, now: now)
             if let failure = execution.stateFailure {
                 _ = await healthState.stateLost("the state store cannot be written: \(failure)")
                 return TickReport(skipped: "the state store cannot be written: \(failure)", plan: plan, execution: execution)
             }
-            let resumed = await executor.resume(session: session, rules: rules, groups: snapshot.groups.map(\.group), skipping: execution.handOffs, now: now)
+            // Then the steps kept from earlier ticks that are due.
+            let resumed = await executor.resume(session: session, rules: rules, groups: views.map(\.group), skipping: execution.handOffs, now: now)
             if let open = try? await store.openIntents() {
                 Gauge(label: "wadial_journal_open_intents").record(open.count)
             }
@@ -316,10 +327,48 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         return nil
     }
 
+    /// The writer of a pipelined tick: takes what the reads have queued, all at once (its state
+    /// and hand-offs in one store transaction, then its writes), until the reads are done. When
+    /// the store cannot be written it stops, and nothing more of the tick is sent.
+    private func write(_ queue: PlanQueue, session: String) async -> ExecutionReport {
+        var report = ExecutionReport()
+        while let plans = await queue.take() {
+            var batch = Plan()
+            for plan in plans { batch.merge(plan) }
+            let done = await executor.execute(batch, session: session, now: now)
+            report.merge(done)
+            if done.stateFailure != nil {
+                await queue.stop()
+                break
+            }
+        }
+        return report
+    }
+
+    /// What the listing tells on the first tick (and when it changes): the account's groups by
+    /// kind, when a community is among them, and the rules and policies whose groups match none.
+    private func reportListing(_ session: String, _ rules: RuleSet, _ listed: [Group]) async {
+        // A community's groups are selected only by selectors that name their kind.
+        let kinds = Dictionary(grouping: listed, by: \.kind).mapValues(\.count)
+        if kinds.keys.contains(where: { $0 != .group }) {
+            let counts = GroupKind.allCases.compactMap { kind in kinds[kind].map { "\($0) \(kind.label)\($0 == 1 ? "" : "s")" } }.joined(separator: ", ")
+            if await kindsReported.report(session, [counts]).new.isEmpty == false {
+                logger.info("listed \(counts); \"*\" and subject patterns select ordinary groups only", metadata: ["session": "\(session)"])
+            }
+        }
+        // Selectors that match nothing: warned on the first tick (and when a reload brings new ones).
+        let unmatched = UnmatchedTargets.warnings(rules, listed: listed)
+        let (new, _) = await unmatchedReported.report(session, Set(unmatched))
+        for warning in unmatched where new.contains(warning) {
+            logger.warning("\(warning)", metadata: ["session": "\(session)"])
+        }
+    }
+
     /// Settings wanted two ways in this evaluation (none of the wants was done): logged at error
     /// level and recorded in the audit trail once while the conflict lasts, not on every tick.
     private func reportConflicts(_ session: String, _ plan: Plan, at date: Date) async {
-        let (new, _) = await conflictsReported.report(session, Set(plan.conflicts.map(\.key)))
+        let keys = Set(plan.conflicts.map(\.key))
+        let new = await conflictsReported.unreported(session, keys)
         var entries: [AuditEntry] = []
         for conflict in plan.conflicts where new.contains(conflict.key) {
             logger.error("rules and policies want \(conflict.setting.key) of \(TextEscaping.visible(conflict.group.name)) set to different values; none is done until only one wants it",
@@ -329,22 +378,35 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
                                           mode: options.dryRun ? .dryRun : .enforce, outcome: .conflict, detail: conflict.summary, groupKind: conflict.group.kind))
             }
         }
-        if !entries.isEmpty, !options.dryRun { try? await store.appendAudit(entries) }
+        if !entries.isEmpty, !options.dryRun {
+            do {
+                try await store.appendAudit(entries)
+            } catch {
+                // Not counted as reported: the next tick that still sees it writes it again.
+                logger.error("could not record the conflicts in the audit trail", metadata: ["session": "\(session)", "error": "\(error)"])
+                await conflictsReported.commit(session, keys.subtracting(new))
+                return
+            }
+        }
+        await conflictsReported.commit(session, keys)
     }
 
     /// Groups where the account lacks admin rights, reported once each (and once more when it has
     /// them again), not failed on every tick.
-    private func reportRights(_ session: String, _ rules: RuleSet, _ snapshot: Snapshot, _ plan: Plan) async {
+    private func reportRights(_ session: String, _ rules: RuleSet, _ snapshot: Snapshot) async {
         var skipped: [GroupJID: (group: Group, sources: [String])] = [:]
-        let requestRules = rules.rules.filter { rule in
-            if case .membershipRequests = rule.trigger { rule.enabled } else { false }
-        }
-        for view in snapshot.groups where view.requestsUnread == .notAdmin {
-            let sources = requestRules.filter { rules.selects($0.groups, view.group) }.map(\.id)
-            skipped[view.group.jid] = (view.group, sources)
-        }
-        for skip in plan.withoutRights {
-            skipped[skip.group.jid, default: (skip.group, [])].sources.append(skip.source)
+        // Every group the account is known not to administer and that a rule needing the rights
+        // (a request rule, or one whose steps change the group) or an enforce-mode policy selects:
+        // whether or not one of them would have acted on this tick.
+        for view in snapshot.groups where view.accountIsAdmin == false {
+            let ruleSources = rules.rules.filter { rule in
+                guard rule.enabled, rules.selects(rule.groups, view.group) else { return false }
+                if case .membershipRequests = rule.trigger { return true }
+                return rule.actions.contains { $0.kind.needsAdmin }
+            }.map(\.id)
+            let policySources = rules.policies.filter { $0.enabled && $0.mode == .enforce && rules.selects($0.groups, view.group) }.map(\.id)
+            let sources = ruleSources + policySources
+            if !sources.isEmpty { skipped[view.group.jid] = (view.group, sources) }
         }
         let (new, regained) = await withoutRightsReported.report(session, Set(skipped.keys.map(\.rawValue)))
         for jid in skipped.keys.sorted() where new.contains(jid.rawValue) {
@@ -352,7 +414,9 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             logger.warning("the account is not an admin of \(TextEscaping.visible(entry.group.name)): its join requests are not read and rules that change it are skipped",
                            metadata: ["session": "\(session)", "group": "\(jid)", "rules": "\(Array(Set(entry.sources)).sorted().joined(separator: ","))"])
         }
-        for jid in regained.sorted() {
+        // Said only of groups still read (one that left the listing is not an admin again).
+        let present = Set(snapshot.groups.map(\.group.jid.rawValue))
+        for jid in regained.sorted() where present.contains(jid) {
             logger.info("the account is an admin of the group again", metadata: ["session": "\(session)", "group": "\(jid)"])
         }
         Gauge(label: "wadial_groups_without_admin_rights", dimensions: [("session", session)]).record(skipped.count)
@@ -371,8 +435,23 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         return (snapshot, try await loadState(for: snapshot))
     }
 
+    /// The per-rule, per-group state of every kind: read once per tick.
+    func loadValues() async throws -> [StateKey: String] {
+        var values: [StateKey: String] = [:]
+        for kind in StateKind.allCases {
+            values.merge(try await store.values(kind)) { $1 }
+        }
+        return values
+    }
+
     func loadState(for snapshot: Snapshot) async throws -> EngineState {
-        var state = EngineState()
+        try await loadState(for: snapshot, values: loadValues())
+    }
+
+    /// The remembered state `snapshot`'s evaluation reads: the records of its listed requests,
+    /// and `values`.
+    func loadState(for snapshot: Snapshot, values: [StateKey: String]) async throws -> EngineState {
+        var state = EngineState(values: values)
         let seenAt = now()
         let dayAgo = seenAt.addingTimeInterval(-86_400)
         for view in snapshot.groups {
@@ -385,9 +464,6 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             state.acted[view.group.jid] = records.map {
                 ActedRequestRecord(rule: $0.rule, requester: $0.requester, requestedAt: $0.requestedAt, decision: $0.decision)
             }
-        }
-        for kind in StateKind.allCases {
-            state.values.merge(try await store.values(kind)) { $1 }
         }
         return state
     }

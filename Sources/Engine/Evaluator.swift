@@ -37,8 +37,11 @@ public struct Evaluator: Sendable {
                     let key = StateKey(.threshold, rule: rule.id, group: view.group.jid.rawValue)
                     let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
+                    // A crossing the account may not act on (not an admin there) is not used up:
+                    // it fires once the rights are back, if the count is still past the threshold.
+                    if fires, !permitted(rule, view, into: &plan) { continue }
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
-                    guard fires, conditionHolds(rule, view.group, now, windows), permitted(rule, view, into: &plan) else { continue }
+                    guard fires, conditionHolds(rule, view.group, now, windows) else { continue }
                     let direction = switch trigger.threshold {
                     case .above(let value): "above \(value)"
                     case .below(let value): "below \(value)"
@@ -54,10 +57,12 @@ public struct Evaluator: Sendable {
                         continue
                     }
                     guard let due = schedules.latestDue(after: last, trigger, rule: order) else { continue }
+                    // A run the account may not make (not an admin there) stays owed.
+                    if !permitted(rule, view, into: &plan) { continue }
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
-                    guard conditionHolds(rule, view.group, now, windows), permitted(rule, view, into: &plan) else { continue }
+                    guard conditionHolds(rule, view.group, now, windows) else { continue }
                     let iso = ISO8601DateFormatter().string(from: due)
                     add(rule, order, view.group, [], reason: missed ? "missed run of \(iso), run once" : "scheduled at \(iso)", into: &plan)
                 }
@@ -68,9 +73,14 @@ public struct Evaluator: Sendable {
         return plan
     }
 
-    /// A setting of a group that the plan's rule actions and the enforce-mode policies holding
-    /// there want set to different values is set by none of them: the rule's firing in that group
-    /// is dropped whole (its later steps depended on it), the policies' corrections of it too.
+    /// A setting of a group that two of the plan's rules, or a rule and the enforce-mode policies
+    /// holding there, or two such policies want set to different values is set by none of them:
+    /// a refused rule's firing in that group is dropped whole (its later steps depended on it)
+    /// and its threshold phase or schedule run is not stamped, so that it fires once only one
+    /// wants the setting; the policies' corrections of it are dropped too. A rule that sets a
+    /// setting more than once (`set_locked: true`, `rotate_invite`, `set_locked: false`) wants
+    /// the last value. Where a surviving rule sets what the policies want, the policies'
+    /// correction is dropped: the rule's write does it, once.
     private func refuseConflicts(_ policyWants: [GroupJID: PolicyWants], into plan: inout Plan) {
         struct Slot: Hashable {
             let group: GroupJID
@@ -78,9 +88,12 @@ public struct Evaluator: Sendable {
         }
         var wants: [Slot: [(source: String, isPolicy: Bool, value: SettingValue)]] = [:]
         var groups: [GroupJID: Group] = [:]
-        for action in plan.actions where !action.isPolicy && action.mode == .enforce {
+        for action in plan.actions.sorted(by: { ($0.order, $0.index) < ($1.order, $1.index) }) where !action.isPolicy && action.mode == .enforce {
             guard case .rule(.setting(let change)) = action.step else { continue }
-            wants[Slot(group: action.group.jid, setting: change.id), default: []].append((action.source, false, change.value))
+            let slot = Slot(group: action.group.jid, setting: change.id)
+            // Each rule once, with the value it leaves the setting at.
+            wants[slot, default: []].removeAll { $0.source == action.source }
+            wants[slot, default: []].append((action.source, false, change.value))
             groups[action.group.jid] = action.group
         }
         // Policies count only where something else is wanted: they always want their values.
@@ -92,22 +105,29 @@ public struct Evaluator: Sendable {
                 wants[slot, default: []].append(contentsOf: entries.map { (source: $0.0, isPolicy: true, value: $0.1) })
             }
         }
-        for (slot, entries) in wants where Set(entries.map(\.value)).count == 1 && entries.contains(where: { !$0.isPolicy }) {
-            // A rule sets it to what the policies want: the rule's write does it, once.
+        var refused: [GroupJID: Set<String>] = [:]
+        for (slot, entries) in wants where Set(entries.map(\.value)).count > 1 {
+            guard let group = groups[slot.group] else { continue }
+            plan.conflicts.append(PlannedConflict(group: group, setting: slot.setting.setting, wants: entries))
+            refused[slot.group, default: []].formUnion(entries.filter { !$0.isPolicy }.map(\.source))
             plan.actions.removeAll { action in
                 guard action.isPolicy, action.group.jid == slot.group, case .setting(let change) = action.step else { return false }
                 return change.id == slot.setting
             }
         }
-        for (slot, entries) in wants where Set(entries.map(\.value)).count > 1 {
-            guard let group = groups[slot.group] else { continue }
-            plan.conflicts.append(PlannedConflict(group: group, setting: slot.setting.setting, wants: entries))
-            let rulesOut = Set(entries.filter { !$0.isPolicy }.map(\.source))
+        if !refused.isEmpty {
+            plan.actions.removeAll { !$0.isPolicy && refused[$0.group.jid]?.contains($0.source) == true }
+            plan.stateChanges.removeAll { change in
+                guard change.key.kind == .threshold || change.key.kind == .scheduleRun, let jid = GroupJID(change.key.group) else { return false }
+                return refused[jid]?.contains(change.key.rule) == true
+            }
+        }
+        for (slot, entries) in wants where Set(entries.map(\.value)).count == 1 {
+            let rulesLeft = entries.contains { !$0.isPolicy && refused[slot.group]?.contains($0.source) != true }
+            guard rulesLeft else { continue }
             plan.actions.removeAll { action in
-                guard action.group.jid == slot.group else { return false }
-                if !action.isPolicy { return rulesOut.contains(action.source) }
-                if case .setting(let change) = action.step { return change.id == slot.setting }
-                return false
+                guard action.isPolicy, action.group.jid == slot.group, case .setting(let change) = action.step else { return false }
+                return change.id == slot.setting
             }
         }
         plan.conflicts.sort { ($0.group.jid.rawValue, $0.setting.key) < ($1.group.jid.rawValue, $1.setting.key) }

@@ -120,6 +120,12 @@ extension Executor {
                 continue
             }
             let listed = groups.first { $0.jid == jid }
+            // A group the rule no longer selects (its kind known now, or the rule's groups
+            // changed) gets none of its steps.
+            if let listed, !rules.selects(rule.groups, listed) {
+                await end(handOff, .skipped, "the rule no longer selects this group (a \(listed.kind.label))", now: now(), report: &report)
+                continue
+            }
             // A threshold's action is retried only while the count is still past the threshold:
             // turning announcement on for a group that has since emptied would be wrong.
             if case .memberCount(let trigger) = rule.trigger {

@@ -43,67 +43,89 @@ public struct SnapshotFetcher: Sendable {
         }
     }
 
-    public func snapshot(session: String, rules: RuleSet, now: Date) async throws -> Snapshot {
-        let listed = try await client.listGroups(session: session)
-        // Whose rights the participants show: read only when some listing names participants.
+    /// What one tick's reads share: the account's identities, read at most once per tick (and
+    /// only when a listing names participants).
+    public struct Reading: Sendable {
         var identities: [UserJID]?
         var identitiesRead = false
-        var views: [Snapshot.GroupView] = []
+
+        public init() {}
+    }
+
+    /// The session's group list, each group once (a group listed twice is read and evaluated once).
+    public func list(session: String) async throws -> [Group] {
         var seen: Set<GroupJID> = []
-        var unique: [Group] = []
+        return try await client.listGroups(session: session).filter { seen.insert($0.jid).inserted }
+    }
+
+    /// Every targeted group's view, read in listing order: what `plan` and `explain` evaluate at once.
+    public func snapshot(session: String, rules: RuleSet, now: Date) async throws -> Snapshot {
+        let listed = try await list(session: session)
+        var reading = Reading()
+        var views: [Snapshot.GroupView] = []
         for group in listed {
-            // A group listed twice is read and evaluated once.
-            guard seen.insert(group.jid).inserted else { continue }
-            unique.append(group)
-            // A stop ends the tick between reads: nothing was written yet, so nothing is lost.
-            if Task.isShuttingDownGracefully { throw EngineStopping() }
-            var view = Snapshot.GroupView(group: group)
-            let targeting = rules.rules.filter { $0.enabled && rules.selects($0.groups, group) }
-            let policies = rules.policies.filter { $0.enabled && rules.selects($0.groups, group) }
-            guard !targeting.isEmpty || !policies.isEmpty else { continue }
-            // Metadata, at most once per group and tick, only when the listing lacks what a rule
-            // or policy reads: a setting, or the member count. Read first, since the settings
-            // it completes say whether requests can exist.
-            let needed = Self.settingsNeeded(targeting, policies)
-            let lacksSetting = needed.contains { group.settings[$0] == nil }
-            let lacksSize = group.size == nil && Self.readsMemberCount(targeting, policies)
-            if lacksSetting || lacksSize {
-                do {
-                    let metadata = try await client.group(session: session, group.jid)
-                    view.group = Self.merge(group, metadata)
-                } catch {
-                    logger.warning("could not read group metadata", metadata: ["group": "\(group.jid)", "error": "\(error)"])
-                }
-            }
-            if view.group.participants != nil, !identitiesRead {
-                identitiesRead = true
-                identities = await account(session)
-            }
-            view.accountIsAdmin = identities.flatMap { AccountRights.isAdmin($0, of: view.group) }
-            if view.accountIsAdmin == nil, await rights.isRefused(session, group.jid, at: now) { view.accountIsAdmin = false }
-            if targeting.contains(where: { if case .membershipRequests = $0.trigger { true } else { false } }) {
-                if view.group.settings[.membershipApproval] == .bool(false) {
-                    view.requestsUnread = .approvalOff
-                } else if view.accountIsAdmin == false {
-                    view.requestsUnread = .notAdmin
-                } else {
-                    do {
-                        var named: Set<UserJID> = []
-                        view.requests = try await client.membershipRequests(session: session, group.jid).filter { named.insert($0.jid).inserted }
-                    } catch let error as WadialError where error.status == 403 {
-                        // Not an admin after all: remembered, reported once by the engine, tried again later.
-                        await rights.refuse(session, group.jid, at: now)
-                        view.accountIsAdmin = false
-                        view.requestsUnread = .notAdmin
-                    } catch {
-                        // This group sits out the tick; the others go on.
-                        logger.warning("could not read join requests", metadata: ["group": "\(group.jid)", "error": "\(error)"])
-                    }
-                }
-            }
-            views.append(view)
+            if let view = try await view(of: group, session: session, rules: rules, now: now, reading: &reading) { views.append(view) }
         }
-        return Snapshot(session: session, takenAt: now, groups: views, listed: unique)
+        return Snapshot(session: session, takenAt: now, groups: views, listed: listed)
+    }
+
+    /// One listed group's view with what the rules need of it read (nil when no rule or policy
+    /// selects it): metadata where the listing lacks what is read, then the join requests where
+    /// they can exist. A stop ends the tick between groups (`EngineStopping`).
+    public func view(of group: Group, session: String, rules: RuleSet, now: Date, reading: inout Reading) async throws -> Snapshot.GroupView? {
+        // A stop ends the tick between reads: nothing of this group is written yet, so nothing is lost.
+        if Task.isShuttingDownGracefully { throw EngineStopping() }
+        var view = Snapshot.GroupView(group: group)
+        let targeting = rules.rules.filter { $0.enabled && rules.selects($0.groups, group) }
+        let policies = rules.policies.filter { $0.enabled && rules.selects($0.groups, group) }
+        guard !targeting.isEmpty || !policies.isEmpty else { return nil }
+        // Metadata, at most once per group and tick, only when the listing lacks what a rule
+        // or policy reads: a setting, or the member count. Read first, since the settings
+        // it completes say whether requests can exist.
+        let needed = Self.settingsNeeded(targeting, policies)
+        let lacksSetting = needed.contains { group.settings[$0] == nil }
+        let lacksSize = group.size == nil && Self.readsMemberCount(targeting, policies)
+        if lacksSetting || lacksSize {
+            do {
+                let metadata = try await client.group(session: session, group.jid)
+                view.group = Self.merge(group, metadata)
+            } catch {
+                logger.warning("could not read group metadata", metadata: ["group": "\(group.jid)", "error": "\(error)"])
+            }
+            // The metadata says it is a community's group after all: selected again by its kind.
+            if view.group.kind != group.kind {
+                guard rules.rules.contains(where: { $0.enabled && rules.selects($0.groups, view.group) })
+                        || rules.policies.contains(where: { $0.enabled && rules.selects($0.groups, view.group) }) else { return nil }
+                return try await self.view(of: view.group, session: session, rules: rules, now: now, reading: &reading)
+            }
+        }
+        if view.group.participants != nil, !reading.identitiesRead {
+            reading.identitiesRead = true
+            reading.identities = await account(session)
+        }
+        view.accountIsAdmin = reading.identities.flatMap { AccountRights.isAdmin($0, of: view.group) }
+        if view.accountIsAdmin == nil, await rights.isRefused(session, group.jid, at: now) { view.accountIsAdmin = false }
+        if targeting.contains(where: { if case .membershipRequests = $0.trigger { true } else { false } }) {
+            if view.group.settings[.membershipApproval] == .bool(false) {
+                view.requestsUnread = .approvalOff
+            } else if view.accountIsAdmin == false {
+                view.requestsUnread = .notAdmin
+            } else {
+                do {
+                    var named: Set<UserJID> = []
+                    view.requests = try await client.membershipRequests(session: session, group.jid).filter { named.insert($0.jid).inserted }
+                } catch let error as WadialError where error.status == 403 {
+                    // Not an admin after all: remembered, reported once by the engine, tried again later.
+                    await rights.refuse(session, group.jid, at: now)
+                    view.accountIsAdmin = false
+                    view.requestsUnread = .notAdmin
+                } catch {
+                    // This group sits out the tick; the others go on.
+                    logger.warning("could not read join requests", metadata: ["group": "\(group.jid)", "error": "\(error)"])
+                }
+            }
+        }
+        return view
     }
 
     /// The settings that conditions and policies read.
@@ -147,6 +169,9 @@ public struct SnapshotFetcher: Sendable {
         group.size = metadata.size ?? listed.size
         group.participants = metadata.participants ?? listed.participants
         group.settings = listed.settings.merging(metadata.settings)
+        // A kind the listing did not say (every group reads as ordinary there) from the metadata.
+        if listed.kind == .group { group.kind = metadata.kind }
+        group.linkedParent = listed.linkedParent ?? metadata.linkedParent
         return group
     }
 }

@@ -31,7 +31,8 @@ public enum UnmatchedTargets {
                     guard let group = byJID[jid] else { return "\(jid) (not in the account's group list)" }
                     return "\(jid) (a \(group.kind.label); only a selector with kind: \(group.kind) selects it)"
                 case .named(let name):
-                    guard let selector = rules.selector(named: name) else { return "\"\(name)\"" }
+                    let shown = TextEscaping.visible(name)
+                    guard let selector = rules.selector(named: name) else { return "\"\(shown)\"" }
                     var parts: [String] = []
                     if let pattern = selector.subjectPattern { parts.append("subject /\(TextEscaping.visible(pattern))/") }
                     if !selector.jids.isEmpty {
@@ -44,7 +45,7 @@ public enum UnmatchedTargets {
                     }
                     parts.append("kind \(selector.selectedKinds.map(\.rawValue).sorted().joined(separator: ", "))")
                     let place = selector.location.map { " at \($0)" } ?? ""
-                    return "\"\(name)\"\(place) (\(parts.joined(separator: "; ")))"
+                    return "\"\(shown)\"\(place) (\(parts.joined(separator: "; ")))"
                 }
             }.joined(separator: ", ")
         }

@@ -130,7 +130,7 @@ struct AccountRightsTests {
           - { id: closed, groups: "*", ensure: { locked: true } }
         """
 
-    @Test func theAccountsIdentityComesFromTheSessionStatusInItsForms() {
+    @Test func theAccountsIdentityComesFromTheSessionStatusInItsForms() throws {
         func account(_ json: JSONValue) -> [String] { SessionStatus(json: json).account.map(\.rawValue) }
         #expect(account(.object(["me": .object(["id": .string("15550001111:12@s.whatsapp.net"), "lid": .string("99887766@lid")])]))
             == ["15550001111:12@s.whatsapp.net", "99887766@lid"])
@@ -144,6 +144,15 @@ struct AccountRightsTests {
         #expect(AccountRights.isAdmin([me], of: Group(jid: g1, participants: [Participant(jid: UserJID("15550001111@s.whatsapp.net")!)])) == false)
         #expect(AccountRights.isAdmin([me], of: Group(jid: g1, participants: [Participant(jid: UserJID("15550002222@s.whatsapp.net")!, role: .admin)])) == nil)
         #expect(AccountRights.isAdmin([], of: Group(jid: g1, participants: [])) == nil)
+        // A bare JID, or a role word the API does not use, says nothing of the rights.
+        func listed(_ item: JSONValue) throws -> Group {
+            try Group(json: .object(["id": .string(g1.rawValue), "participants": .array([item])]))
+        }
+        #expect(AccountRights.isAdmin([me], of: try listed(.string("15550001111@s.whatsapp.net"))) == nil)
+        #expect(AccountRights.isAdmin([me], of: try listed(.object(["id": .string("15550001111@s.whatsapp.net"), "role": .string("owner")]))) == nil)
+        #expect(AccountRights.isAdmin([me], of: try listed(.object(["id": .string("15550001111@s.whatsapp.net"), "admin": .null]))) == false)
+        #expect(AccountRights.isAdmin([me], of: try listed(.object(["id": .string("15550001111@s.whatsapp.net"), "admin": .bool(true)]))) == true)
+        #expect(AccountRights.isAdmin([me], of: try listed(.object(["id": .string("15550001111@s.whatsapp.net"), "isAdmin": .bool(false)]))) == false)
     }
 
     @Test func requestsAreReadOnlyWhereTheyCanExist() async throws {
@@ -188,6 +197,23 @@ struct AccountRightsTests {
         #expect(capture.all.filter { $0.hasPrefix("warning could not read join requests") }.isEmpty)
         _ = await engine.tick(session: "s", at: t0.addingTimeInterval(AccountRights.refusalStands + 60))
         #expect(await world.calls.filter { $0.operation == .membershipRequests }.count == 2)
+    }
+
+    @Test func aGroupWithoutRightsIsReportedOnceEvenWhenOnlyAScheduleTargetsIt() async throws {
+        var member = SandboxWorld.GroupState(jid: g1, subject: "Not ours")
+        member.accountRole = .member
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [member], clock: { t0 })
+        let rules = try load("""
+            rules:
+              - { id: rotate, groups: "*", trigger: { schedule: { every: 1m } }, then: [rotate_invite] }
+            """)
+        let capture = LogCapture()
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), now: { t0 }, logger: capture.logger)
+        for tick in 0..<4 { _ = await engine.tick(session: "s", at: t0.addingTimeInterval(Double(tick) * 70)) }
+        #expect(capture.all.filter { $0.contains("the account is not an admin of Not ours") }.count == 1)
+        #expect(capture.all.filter { $0.contains("is an admin of the group again") }.isEmpty)
+        #expect(await world.calls.filter { $0.operation == .revokeInvite }.isEmpty)
     }
 
     @Test func aRefusedWriteTeachesItToo() async throws {

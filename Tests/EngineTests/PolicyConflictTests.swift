@@ -82,3 +82,71 @@ struct RunTimeConflictTests {
         #expect(capture.all.filter { $0.hasPrefix("error rules and policies want") }.count == 2)
     }
 }
+
+struct ConflictEdgeTests {
+    private func evaluate(_ text: String, settings: GroupSettings, state: EngineState = EngineState(), size: Int = 20) throws -> Plan {
+        let rules = try load(text)
+        let group = Group(jid: g1, subject: "Chat", size: size, settings: settings)
+        return Evaluator(rules: rules).evaluate(Snapshot(session: "s", takenAt: t0, groups: [.init(group: group)]), state: state, now: t0)
+    }
+
+    @Test func aRefusedCrossingIsNotUsedUpAndFiresOnceTheConflictIsGone() throws {
+        let text = """
+            rules:
+              - { id: big, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
+            policies:
+              - { id: quiet, groups: "*", ensure: { announcement: false }, if: { subject: "Chat" } }
+            """
+        let armed = EngineState(values: [StateKey(.threshold, rule: "big", group: g1.rawValue): ThresholdPhase.armed.stored])
+        let refused = try evaluate(text, settings: [.announcement: false], state: armed)
+        #expect(refused.actions.isEmpty && refused.conflicts.count == 1)
+        // The crossing is not stamped: the phase stays armed.
+        #expect(!refused.stateChanges.contains { $0.key.rule == "big" })
+        // Once the policy no longer holds (renamed group), the rule fires.
+        let rules = try load(text)
+        let renamed = Group(jid: g1, subject: "Lobby", size: 20, settings: [.announcement: false])
+        let later = Evaluator(rules: rules).evaluate(Snapshot(session: "s", takenAt: t0, groups: [.init(group: renamed)]), state: armed, now: t0)
+        #expect(summary(later) == ["big set_announcement"])
+    }
+
+    @Test func aRuleThatSetsASettingTwiceWantsItsLastValue() throws {
+        let plan = try evaluate("""
+            rules:
+              - id: rotate-quietly
+                groups: "*"
+                trigger: { member_count: { above: 10 } }
+                then: [{ set_locked: true }, rotate_invite, { set_locked: false }]
+            policies:
+              - { id: open, groups: "*", ensure: { locked: false } }
+            """, settings: [.locked: false], state: EngineState(values: [StateKey(.threshold, rule: "rotate-quietly", group: g1.rawValue): ThresholdPhase.armed.stored]))
+        #expect(plan.conflicts.isEmpty)
+        #expect(summary(plan) == ["rotate-quietly set_locked", "rotate-quietly rotate_invite", "rotate-quietly set_locked"])
+    }
+
+    @Test func twoRulesThatDisagreeAreRefusedToo() throws {
+        let plan = try evaluate("""
+            rules:
+              - { id: on, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_announcement: true }] }
+              - { id: off, groups: "*", trigger: { member_count: { above: 5 } }, then: [{ set_announcement: false }] }
+            """, settings: [.announcement: false], state: EngineState(values: [
+                StateKey(.threshold, rule: "on", group: g1.rawValue): ThresholdPhase.armed.stored,
+                StateKey(.threshold, rule: "off", group: g1.rawValue): ThresholdPhase.armed.stored,
+            ]))
+        #expect(plan.actions.isEmpty)
+        #expect(plan.conflicts.map(\.summary) == ["announcement: rule \"on\" wants true, rule \"off\" wants false; none of them is done"])
+    }
+
+    @Test func aPolicysCorrectionIsKeptWhenTheRuleThatWouldHaveMadeItIsRefused() throws {
+        let plan = try evaluate("""
+            rules:
+              - { id: r, groups: "*", trigger: { member_count: { above: 10 } }, then: [{ set_member_add_mode: admin_add }, { set_announcement: true }] }
+            policies:
+              - { id: a, groups: "*", ensure: { member_add_mode: admin_add } }
+              - { id: b, groups: "*", ensure: { announcement: false } }
+            """, settings: [.memberAddMode: "all_member_add", .announcement: false],
+            state: EngineState(values: [StateKey(.threshold, rule: "r", group: g1.rawValue): ThresholdPhase.armed.stored]))
+        // r is refused (announcement); a's correction of member_add_mode is then still made.
+        #expect(summary(plan) == ["a set_member_add_mode"])
+        #expect(plan.conflicts.count == 1)
+    }
+}

@@ -111,26 +111,57 @@ public struct Participant: Sendable, Hashable, Codable {
 
     public var jid: UserJID
     public var role: Role
+    /// Whether the API said the role: false for a bare JID or a role word it does not use, which
+    /// then reads as `member` but says nothing of the account's rights.
+    public var roleKnown: Bool
     /// A phone number the API gave beside a `@lid` JID, if it is a real number.
     public var phoneNumber: PhoneNumber?
 
-    public init(jid: UserJID, role: Role = .member, phoneNumber: PhoneNumber? = nil) {
+    public init(jid: UserJID, role: Role = .member, phoneNumber: PhoneNumber? = nil, roleKnown: Bool = true) {
         self.jid = jid
         self.role = role
+        self.roleKnown = roleKnown
         self.phoneNumber = phoneNumber ?? jid.phoneNumber
     }
 
+    /// `{id|jid, admin|role}` with `"superadmin"`, `"admin"`, `"member"` or null (a member), `admin`
+    /// as a boolean, or `isSuperAdmin`/`isAdmin`; a bare JID string or an unknown role word
+    /// leaves the role unknown.
     init?(json: JSONValue) {
         guard let raw = (json.first("jid", "id") ?? json).string, let jid = UserJID(raw) else { return nil }
         var role = Role.member
-        if let text = json.first("role", "admin")?.string?.lowercased() {
-            role = text == "superadmin" ? .superadmin : (text == "admin" ? .admin : .member)
-        } else if json.first("isSuperAdmin")?.bool == true {
-            role = .superadmin
-        } else if json.first("isAdmin")?.bool == true {
-            role = .admin
+        var known = true
+        // The first of `role` and `admin` that is there, null included (a member).
+        switch json["role"] ?? json["admin"] {
+        case .string(let text)?:
+            switch text.lowercased() {
+            case "superadmin": role = .superadmin
+            case "admin": role = .admin
+            case "member", "participant", "regular", "": role = .member
+            default: known = false
+            }
+        case .bool(let flag)?:
+            role = flag ? .admin : .member
+        case .null?:
+            role = .member
+        default:
+            if json.first("isSuperAdmin")?.bool == true {
+                role = .superadmin
+            } else if json.first("isAdmin")?.bool == true {
+                role = .admin
+            } else {
+                known = json.first("isAdmin", "isSuperAdmin")?.bool != nil
+            }
         }
-        self.init(jid: jid, role: role, phoneNumber: MembershipRequest.phoneNumber(of: jid, field: json.first("phone_number", "phoneNumber", "pn")?.string))
+        self.init(jid: jid, role: role, phoneNumber: MembershipRequest.phoneNumber(of: jid, field: json.first("phone_number", "phoneNumber", "pn")?.string),
+                  roleKnown: known)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(jid: try container.decode(UserJID.self, forKey: .jid), role: try container.decodeIfPresent(Role.self, forKey: .role) ?? .member,
+                  phoneNumber: try container.decodeIfPresent(PhoneNumber.self, forKey: .phoneNumber),
+                  roleKnown: try container.decodeIfPresent(Bool.self, forKey: .roleKnown) ?? true)
     }
 }
 

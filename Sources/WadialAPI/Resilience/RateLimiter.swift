@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import ServiceLifecycle
 
 /// Client-side budgets: every call takes a request token; writes also take a mutation token.
@@ -18,6 +19,11 @@ actor RateLimiter {
         let now = (ContinuousClock.now - start).seconds
         var wait = requests.take(at: now)
         if write { wait = max(wait, mutations.take(at: now)) }
+        // The budget as it stands, for /metrics: tokens left (below zero: callers queued) and the
+        // wait the latest call of each kind was given.
+        Gauge(label: "wadial_api_budget_tokens", dimensions: [("kind", "request")]).record(requests.available)
+        Gauge(label: "wadial_api_budget_wait_seconds", dimensions: [("kind", write ? "mutation" : "request")]).record(wait)
+        if write { Gauge(label: "wadial_api_budget_tokens", dimensions: [("kind", "mutation")]).record(mutations.available) }
         if wait > 0 {
             let pause = Duration.milliseconds(Int64(wait * 1000))
             try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }

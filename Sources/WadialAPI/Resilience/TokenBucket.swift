@@ -25,6 +25,9 @@ public struct TokenBucket: Sendable, Hashable {
         tokens -= 1
         return tokens >= 0 ? 0 : -tokens / refillPerSecond
     }
+
+    /// Tokens left after the last take: below zero, that many callers are queued for a token.
+    public var available: Double { tokens }
 }
 
 extension Duration {
