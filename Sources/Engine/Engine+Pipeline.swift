@@ -51,8 +51,8 @@ actor ReadOrder {
     /// A group counts as busy for this many ticks after its requests were last seen.
     static let busyTicks = 3
 
-    private var tick: [String: Int] = [:]
-    private var lastSeen: [String: [GroupJID: Int]] = [:]
+    fileprivate var tick: [String: Int] = [:]
+    fileprivate var lastSeen: [String: [GroupJID: Int]] = [:]
 
     /// `listed`, busy groups first (most recently busy first), starting a new tick of `session`.
     func order(_ listed: [Group], session: String) -> [Group] {
@@ -93,5 +93,13 @@ extension ExecutionReport {
         failures += other.failures
         stateFailure = stateFailure ?? other.stateFailure
         handOffs.formUnion(other.handOffs)
+    }
+}
+
+extension ReadOrder {
+    /// The groups of `session` whose requests were seen in its last `busyTicks` ticks.
+    func busyGroups(_ session: String) -> Set<GroupJID> {
+        let now = tick[session] ?? 0
+        return Set((lastSeen[session] ?? [:]).filter { now - $0.value < Self.busyTicks }.keys)
     }
 }

@@ -137,30 +137,35 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             // deadline already reached is not slept on at all (some clocks would wait for the
             // next instant after it).
             if deadline > clock.now {
-                if let leases = activeLeases {
-                    await sleepTickingTakenSessions(until: deadline, leases)
-                } else {
-                    try? await cancelWhenGracefulShutdown {
-                        try await self.clock.sleep(until: deadline, tolerance: nil)
-                    }
-                }
+                await sleepBetweenTicks(until: deadline, activeLeases)
             }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
         }
     }
 
-    /// The sleep between rounds with leases: a session taken over meanwhile (its holder died) is
-    /// ticked at once rather than at the next round, so that it goes without an engine for no
-    /// longer than the lease.
-    /// Only the sleep is cut short by a stop; a tick in progress finishes its write.
-    private func sleepTickingTakenSessions(until deadline: C.Instant, _ leases: LeaseBook) async {
+    /// The sleep between rounds. With leases, a session taken over meanwhile (its holder died)
+    /// is ticked at once rather than at the next round, so that it goes without an engine for no
+    /// longer than the lease. Every `busyInterval`, the busy groups are read again
+    /// (`readBusyGroups`). Only the sleep is cut short by a stop; a tick in progress finishes its
+    /// write.
+    private func sleepBetweenTicks(until deadline: C.Instant, _ leases: LeaseBook?) async {
+        let busyEvery = Self.busyInterval(poll: await rulesBox.rules.settings.pollInterval)
+        var nextBusy = busyEvery.map { clock.now.advanced(by: $0) }
         while clock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let step = min(clock.now.duration(to: deadline), .milliseconds(100))
-            let wake = clock.now.advanced(by: step)
-            try? await cancelWhenGracefulShutdown { try await self.clock.sleep(until: wake, tolerance: nil) }
-            for session in await leases.takeNewlyTaken() where options.sessions.contains(session) {
-                guard !Task.isShuttingDownGracefully, await leases.epoch(session) != nil else { continue }
-                _ = await tick(session: session, at: now())
+            var wake = deadline
+            if leases != nil { wake = min(wake, clock.now.advanced(by: .milliseconds(100))) }
+            if let next = nextBusy { wake = min(wake, next) }
+            let until = wake
+            try? await cancelWhenGracefulShutdown { try await self.clock.sleep(until: until, tolerance: nil) }
+            if let leases {
+                for session in await leases.takeNewlyTaken() where options.sessions.contains(session) {
+                    guard !Task.isShuttingDownGracefully, await leases.epoch(session) != nil else { continue }
+                    _ = await tick(session: session, at: now())
+                }
+            }
+            if let next = nextBusy, let every = busyEvery, clock.now >= next, !Task.isShuttingDownGracefully {
+                for session in options.sessions { await readBusyGroups(session: session, at: now()) }
+                nextBusy = clock.now.advanced(by: every)
             }
         }
     }

@@ -316,3 +316,7 @@ public final class HTTPWadialClient: WadialTransport {
         return WadialError(kind: isWrite ? .outcomeUnknown : .timeout, message: "the connection failed")
     }
 }
+
+extension HTTPWadialClient: BudgetReporting {
+    public func spareRequestShare() async -> Double { await limiter.spareShare() }
+}

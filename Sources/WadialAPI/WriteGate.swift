@@ -6,3 +6,10 @@
 public protocol WriteGate: Sendable {
     func window(session: String) async -> Duration?
 }
+
+/// A client that can say how much of its request budget is free, so that optional reads (the
+/// engine's re-reads of busy groups between ticks) are made only with budget to spare.
+public protocol BudgetReporting: Sendable {
+    /// The share of the request budget free now, from 1 (all) down (0 or less: calls wait).
+    func spareRequestShare() async -> Double
+}

@@ -77,3 +77,50 @@ struct PipelinedTickTests {
         #expect(await order.order(groups, session: "s").map(\.jid) == groups.map(\.jid))
     }
 }
+
+struct BusyReadTests {
+    @Test func busyGroupsAreReadAgainBetweenTicksAndQuietOnesAreNot() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [
+            .init(jid: g1, subject: "Busy", requests: [.init(jid: UserJID("15550000001@s.whatsapp.net")!, requestedAt: t0)]),
+            .init(jid: g2, subject: "Quiet"),
+        ], clock: { t0 })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "p.yaml", text: PipelinedTickTests.rules)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        _ = await engine.tick(session: "s", at: t0)
+        await world.addRequest(.init(jid: UserJID("15550000002@s.whatsapp.net")!, requestedAt: t0), to: g1)
+        await world.addRequest(.init(jid: UserJID("15550000003@s.whatsapp.net")!, requestedAt: t0), to: g2)
+        let before = await world.calls.count
+        let plan = await engine.readBusyGroups(session: "s", at: t0.addingTimeInterval(8))
+        #expect(plan.map(summary) == ["vet approve_requests 15550000002@s.whatsapp.net"])
+        // One read (the busy group) and one approval: the quiet group waits for the tick.
+        let calls = await world.calls.dropFirst(before)
+        #expect(calls.map(\.operation) == [.membershipRequests, .decideRequests])
+        #expect(calls.first?.path.contains(g1.rawValue) == true)
+        // Nothing new: a read, no decision twice.
+        #expect(await engine.readBusyGroups(session: "s", at: t0.addingTimeInterval(16)) == nil)
+        #expect(await world.calls.filter { $0.operation == .decideRequests }.count == 2)
+    }
+
+    @Test func aGroupWhoseRequestRulesChangeSettingsWaitsForTheTick() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [
+            .init(jid: g1, subject: "Busy", requests: [.init(jid: UserJID("15550000001@s.whatsapp.net")!, requestedAt: t0)]),
+        ], clock: { t0 })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "p.yaml", text: PipelinedTickTests.rules + "\n" + """
+              - { id: lock, groups: "*", priority: 5, trigger: { membership_requests: {} }, if: { number_prefix: ["+1555"] }, then: [approve_requests, { set_locked: true }] }
+            """)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        _ = await engine.tick(session: "s", at: t0)
+        await world.addRequest(.init(jid: UserJID("15550000002@s.whatsapp.net")!, requestedAt: t0), to: g1)
+        // `lock` would win the request by priority, and may not run between ticks: the group waits.
+        #expect(await engine.readBusyGroups(session: "s", at: t0.addingTimeInterval(8)) == nil)
+        #expect(await world.calls.filter { $0.operation == .decideRequests }.count == 1)
+    }
+
+    @Test func theIntervalIsAQuarterOfThePollAtLeastFiveSeconds() {
+        #expect(Engine<ContinuousClock>.busyInterval(poll: .seconds(30)) == .milliseconds(7_500))
+        #expect(Engine<ContinuousClock>.busyInterval(poll: .seconds(10)) == .seconds(5))
+        #expect(Engine<ContinuousClock>.busyInterval(poll: .seconds(5)) == nil)
+    }
+}

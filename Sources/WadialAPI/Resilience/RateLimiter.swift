@@ -13,6 +13,13 @@ actor RateLimiter {
         mutations = TokenBucket(capacity: mutationsPerMinute)
     }
 
+    /// The share of the request budget free now (1: all of it, 0 or less: callers wait).
+    func spareShare() -> Double {
+        var probe = requests
+        _ = probe.take(at: (ContinuousClock.now - start).seconds)
+        return (probe.available + 1) / probe.capacity
+    }
+
     /// Waits for the tokens; returns the seconds waited. Throws when graceful shutdown (or
     /// cancellation) ends the wait: the call is then not made.
     func acquire(write: Bool) async throws -> Double {
