@@ -44,9 +44,11 @@ actor PlanQueue {
     }
 }
 
-/// Which groups a tick reads first: those whose join requests were seen lately (a group that had
-/// requests tends to get more), then the rest in the order the API lists them. Every group is
-/// still read on every tick: the order only brings the busy groups' decisions forward.
+/// Which groups were busy lately: those whose join requests were seen in the last `busyTicks`
+/// ticks, which are read again between ticks (`Engine.readBusyGroups`). The tick itself reads
+/// every group in the order the API lists them, the same order every tick: under a budget that
+/// binds, moving a group forward in one tick and back in the next would make it wait up to two
+/// ticks, and a steady order reads each group exactly once per tick.
 actor ReadOrder {
     /// A group counts as busy for this many ticks after its requests were last seen.
     static let busyTicks = 3
@@ -54,16 +56,10 @@ actor ReadOrder {
     fileprivate var tick: [String: Int] = [:]
     fileprivate var lastSeen: [String: [GroupJID: Int]] = [:]
 
-    /// `listed`, busy groups first (most recently busy first), starting a new tick of `session`.
+    /// Starts a new tick of `session`; returns `listed` in the order to read it.
     func order(_ listed: [Group], session: String) -> [Group] {
-        let now = (tick[session] ?? 0) + 1
-        tick[session] = now
-        let seen = lastSeen[session] ?? [:]
-        let busy = listed.enumerated().filter { seen[$0.element.jid].map { now - $0 <= Self.busyTicks } ?? false }
-        guard !busy.isEmpty else { return listed }
-        let sorted = busy.sorted { (seen[$0.element.jid] ?? 0, -$0.offset) > (seen[$1.element.jid] ?? 0, -$1.offset) }.map(\.element)
-        let busyJIDs = Set(sorted.map(\.jid))
-        return sorted + listed.filter { !busyJIDs.contains($0.jid) }
+        tick[session] = (tick[session] ?? 0) + 1
+        return listed
     }
 
     /// Pending requests were read in `group` on this tick.

@@ -9,9 +9,25 @@ import WadialModels
 /// Pure: no I/O, no clock, no randomness, so it is tested without servers and benchmarked alone.
 public struct Evaluator: Sendable {
     public let rules: RuleSet
+    /// Each rule's and policy's `groups:` as an index into `targets`: rules sharing a selector
+    /// (most do) are matched against a group once per pass.
+    let ruleTargets: [Int]
+    let policyTargets: [Int]
+    let targets: [GroupTargets]
 
     public init(rules: RuleSet) {
         self.rules = rules
+        var index: [GroupTargets: Int] = [:]
+        var targets: [GroupTargets] = []
+        func id(_ groups: GroupTargets) -> Int {
+            if let known = index[groups] { return known }
+            index[groups] = targets.count
+            targets.append(groups)
+            return targets.count - 1
+        }
+        ruleTargets = rules.rules.map { id($0.groups) }
+        policyTargets = rules.policies.map { id($0.groups) }
+        self.targets = targets
     }
 
     /// Whether `targets` selects `group` (`RuleSet.selects`).
@@ -26,13 +42,15 @@ public struct Evaluator: Sendable {
         let windows = TimeWindowMemo(now: now)
         // A schedule's next run depends on its last run only, which most groups share.
         let schedules = ScheduleMemo(now: now)
-        evaluateRequests(enabled, snapshot, state, now, windows, into: &plan)
+        // Whether each distinct `groups:` selects each group: once per pass.
+        let selection = SelectionMemo(self, groups: snapshot.groups.count)
+        evaluateRequests(enabled, snapshot, state, now, windows, selection, into: &plan)
         for (order, rule) in enabled {
             switch rule.trigger {
             case .membershipRequests:
                 continue
             case .memberCount(let trigger):
-                for view in snapshot.groups where selects(rule.groups, view.group) {
+                for (position, view) in snapshot.groups.enumerated() where selection.selects(ruleTargets[order], position, view.group) {
                     guard let count = view.group.size else { continue }
                     let key = StateKey(.threshold, rule: rule.id, group: view.group.jid.rawValue)
                     let previous = state.values[key].flatMap(ThresholdPhase.init(stored:))
@@ -49,7 +67,7 @@ public struct Evaluator: Sendable {
                     add(rule, order, view.group, [], reason: "member count \(count) \(direction)", into: &plan)
                 }
             case .schedule(let trigger):
-                for view in snapshot.groups where selects(rule.groups, view.group) {
+                for (position, view) in snapshot.groups.enumerated() where selection.selects(ruleTargets[order], position, view.group) {
                     let key = StateKey(.scheduleRun, rule: rule.id, group: view.group.jid.rawValue)
                     guard let lastText = state.values[key], let last = Double(lastText).map(Date.init(timeIntervalSince1970:)) else {
                         // First sight: the schedule starts counting now.
@@ -68,7 +86,7 @@ public struct Evaluator: Sendable {
                 }
             }
         }
-        let wanted = evaluatePolicies(snapshot, state, now, windows, into: &plan)
+        let wanted = evaluatePolicies(snapshot, state, now, windows, selection, into: &plan)
         refuseConflicts(wanted, into: &plan)
         return plan
     }
@@ -159,11 +177,12 @@ public struct Evaluator: Sendable {
     /// Join requests: each rule fires for the pending requests it has not acted on and whose
     /// conditions hold. Among rules that decide (approve/reject) in enforce mode, each request
     /// goes to the highest priority, then the earliest rule: one decision per request.
-    private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
+    private func evaluateRequests(_ enabled: [(offset: Int, element: Rule)], _ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo,
+                                  _ selection: SelectionMemo, into plan: inout Plan) {
         let requestRules = enabled.compactMap { RequestRule(order: $0.offset, rule: $0.element) }
         guard !requestRules.isEmpty else { return }
         let anyCondition = requestRules.contains { $0.condition != nil }
-        for view in snapshot.groups {
+        for (groupPosition, view) in snapshot.groups.enumerated() {
             guard let pending = view.requests, !pending.isEmpty else { continue }
             let acted = ActedIndex(state.acted[view.group.jid] ?? [])
             // Identities matter only where something was acted on before (most groups, most ticks: nothing).
@@ -174,7 +193,7 @@ public struct Evaluator: Sendable {
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
-            for position in requestRules.indices where selects(requestRules[position].groups, view.group) {
+            for position in requestRules.indices where selection.selects(ruleTargets[requestRules[position].order], groupPosition, view.group) {
                 for index in pending.indices {
                     let identity = identities.isEmpty ? nil : identities[index]
                     let requester = anyCondition ? requesters[index] : .absent
@@ -220,11 +239,12 @@ public struct Evaluator: Sendable {
     }
 
     /// Returns what the enforce-mode policies that hold want, per group (for `refuseConflicts`).
-    private func evaluatePolicies(_ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) -> [GroupJID: PolicyWants] {
+    private func evaluatePolicies(_ snapshot: Snapshot, _ state: EngineState, _ now: Date, _ windows: TimeWindowMemo, _ selection: SelectionMemo,
+                                  into plan: inout Plan) -> [GroupJID: PolicyWants] {
         var wanted: [GroupJID: PolicyWants] = [:]
         let base = rules.rules.count
         for (offset, policy) in rules.policies.enumerated() where policy.enabled {
-            for view in snapshot.groups where selects(policy.groups, view.group) {
+            for (position, view) in snapshot.groups.enumerated() where selection.selects(policyTargets[offset], position, view.group) {
                 // A policy with `if:` holds only while its condition does (fail closed: a member
                 // count or setting that is not known does not hold).
                 if let condition = policy.condition, !ConditionContext(group: view.group, request: nil, now: now, windows: windows).holds(condition) {
@@ -268,5 +288,32 @@ public struct Evaluator: Sendable {
             }
         }
         return wanted
+    }
+}
+
+/// Whether each distinct `groups:` of a rule set selects each group of a snapshot, worked out at
+/// most once per pass (a selector's subject pattern is a regular expression).
+final class SelectionMemo {
+    private let evaluator: Evaluator
+    private let width: Int
+    /// Per (group, targets): 0 not known yet, 1 no, 2 yes.
+    private var answers: [UInt8]
+
+    init(_ evaluator: Evaluator, groups: Int) {
+        self.evaluator = evaluator
+        width = max(evaluator.targets.count, 1)
+        answers = [UInt8](repeating: 0, count: groups * width)
+    }
+
+    func selects(_ targets: Int, _ position: Int, _ group: Group) -> Bool {
+        let slot = position * width + targets
+        switch answers[slot] {
+        case 1: return false
+        case 2: return true
+        default:
+            let answer = evaluator.rules.selects(evaluator.targets[targets], group)
+            answers[slot] = answer ? 2 : 1
+            return answer
+        }
     }
 }

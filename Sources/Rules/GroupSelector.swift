@@ -75,7 +75,21 @@ public enum SubjectPattern {
     /// (`(a+)+$` on a hostile subject) does not match it: fail closed.
     public static let matchTimeLimit: Duration = .milliseconds(20)
 
+    /// How many (pattern, subject) answers are kept: the subjects of an account change rarely,
+    /// so each tick after the first asks again what the last one found. Past this, the answers
+    /// are dropped and found again.
+    static let maximumAnswers = 200_000
+
     public static func matches(_ pattern: String, _ subject: String) -> Bool {
+        // A subject past the length read is searched every time rather than kept.
+        guard subject.utf8.count <= maximumSubjectLength else { return search(pattern, subject) }
+        if let known = cache.answer(pattern, subject) { return known }
+        let found = search(pattern, subject)
+        cache.remember(pattern, subject, found)
+        return found
+    }
+
+    private static func search(_ pattern: String, _ subject: String) -> Bool {
         guard let expression = cache.expression(pattern) else { return false }
         let text = subject.count > maximumSubjectLength ? String(subject.prefix(maximumSubjectLength)) : subject
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
@@ -95,7 +109,25 @@ public enum SubjectPattern {
     private final class PatternCache: @unchecked Sendable {
         // Guarded by `lock`; NSRegularExpression is immutable once built.
         private var compiled: [String: NSRegularExpression] = [:]
+        private var answers: [String: [String: Bool]] = [:]
+        private var answerCount = 0
         private let lock = NSLock()
+
+        func answer(_ pattern: String, _ subject: String) -> Bool? {
+            lock.lock()
+            defer { lock.unlock() }
+            return answers[pattern]?[subject]
+        }
+
+        func remember(_ pattern: String, _ subject: String, _ found: Bool) {
+            lock.lock()
+            defer { lock.unlock() }
+            if answerCount >= SubjectPattern.maximumAnswers {
+                answers = [:]
+                answerCount = 0
+            }
+            if answers[pattern, default: [:]].updateValue(found, forKey: subject) == nil { answerCount += 1 }
+        }
 
         func expression(_ pattern: String) -> NSRegularExpression? {
             lock.lock()
