@@ -1,4 +1,5 @@
 public import Foundation
+public import Rules
 public import WadialAPI
 public import WadialModels
 
@@ -48,6 +49,26 @@ public actor AccountRights {
         }
         guard let me, me.roleKnown else { return nil }
         return me.role != .member
+    }
+}
+
+extension AccountRights {
+    /// Every group of `views` the account is known not to administer that a rule needing the
+    /// rights (a request rule, or one whose steps change the group) or an enforce-mode policy
+    /// selects, with those rules and policies, whether or not one of them would act now: what
+    /// `run` reports once and `plan` shows.
+    public static func withoutRights(_ rules: RuleSet, _ views: [Snapshot.GroupView]) -> [(group: Group, sources: [String])] {
+        views.compactMap { view in
+            guard view.accountIsAdmin == false else { return nil }
+            let ruleSources = rules.rules.filter { rule in
+                guard rule.enabled, rules.selects(rule.groups, view.group) else { return false }
+                if case .membershipRequests = rule.trigger { return true }
+                return rule.actions.contains { $0.kind.needsAdmin }
+            }.map(\.id)
+            let policySources = rules.policies.filter { $0.enabled && $0.mode == .enforce && rules.selects($0.groups, view.group) }.map(\.id)
+            let sources = ruleSources + policySources
+            return sources.isEmpty ? nil : (view.group, sources)
+        }
     }
 }
 

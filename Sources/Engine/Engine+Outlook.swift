@@ -29,6 +29,9 @@ public struct Outlook: Sendable {
 }
 
 extension Engine {
+    /// How many coming runs `plan` lists per rule and group.
+    static var outlookRunsShown: Int { 50 }
+
     /// The schedule runs due from `date` until `date + horizon` (at most 200), and every
     /// threshold's phase in the groups of `snapshot`.
     public func outlook(_ snapshot: Snapshot, at date: Date, horizon: TimeInterval) async -> Outlook {
@@ -54,7 +57,12 @@ extension Engine {
                     }
                     var cursor = max(last ?? date, date.addingTimeInterval(-1))
                     var count = 0
-                    while count < 50, let next = ScheduleClock.next(after: cursor, trigger), next <= end {
+                    while let next = ScheduleClock.next(after: cursor, trigger), next <= end {
+                        // At most 50 runs per rule and group; the last shown says the rest is left out.
+                        guard count < Self.outlookRunsShown else {
+                            if let index = upcoming.indices.last { upcoming[index].note = "and more before the horizon (\(Self.outlookRunsShown) shown)" }
+                            break
+                        }
                         upcoming.append(.init(rule: rule.id, group: group, at: next, note: nil))
                         cursor = next
                         count += 1

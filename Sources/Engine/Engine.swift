@@ -286,7 +286,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             let snapshot = Snapshot(session: session, takenAt: date, groups: views, listed: listed)
             await lastViews.set(session, views, at: date)
             await reportRights(session, rules, snapshot)
-            await reportConflicts(session, plan, at: date)
+            await reportConflicts(session, plan, views, values, at: date)
             for rule in Set(plan.actions.filter { !$0.isPolicy }.map(\.source)) {
                 Counter(label: "wadial_rule_fires_total", dimensions: [("rule", rule)]).increment()
             }
@@ -370,59 +370,61 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// Settings wanted two ways in this evaluation (none of the wants was done): logged at error
-    /// level and recorded in the audit trail once while the conflict lasts, not on every tick.
-    private func reportConflicts(_ session: String, _ plan: Plan, at date: Date) async {
-        let keys = Set(plan.conflicts.map(\.key))
-        let new = await conflictsReported.unreported(session, keys)
+    /// level and recorded in the audit trail once while the conflict lasts, not on every tick and
+    /// not again after a restart (the reported conflict is kept in the store until it ends; a
+    /// dry run keeps it in memory only).
+    private func reportConflicts(_ session: String, _ plan: Plan, _ views: [Snapshot.GroupView], _ values: [StateKey: String], at date: Date) async {
+        func key(_ group: GroupJID, _ setting: GroupSetting) -> StateKey { StateKey(.conflict, rule: "", group: group.rawValue, sub: setting.key) }
+        let logged = await conflictsReported.unreported(session, Set(plan.conflicts.map(\.key)))
         var entries: [AuditEntry] = []
-        for conflict in plan.conflicts where new.contains(conflict.key) {
-            logger.error("rules and policies want \(conflict.setting.key) of \(TextEscaping.visible(conflict.group.name)) set to different values; none is done until only one wants it",
-                         metadata: ["session": "\(session)", "group": "\(conflict.group.jid)", "conflict": "\(conflict.summary)"])
+        var changes: [(key: StateKey, value: String?)] = []
+        var current: Set<StateKey> = []
+        for conflict in plan.conflicts {
+            let stateKey = key(conflict.group.jid, conflict.setting)
+            current.insert(stateKey)
+            if logged.contains(conflict.key) {
+                logger.error("rules and policies want \(conflict.setting.key) of \(conflict.group.name) set to different values; none is done until only one wants it",
+                             metadata: ["session": "\(session)", "group": "\(conflict.group.jid)", "conflict": "\(conflict.summary)"])
+            }
+            guard values[stateKey] != conflict.key else { continue }
+            changes.append((stateKey, conflict.key))
             for want in conflict.wants {
                 entries.append(AuditEntry(at: date, rule: want.source, group: conflict.group.jid.rawValue, action: conflict.setting.action, targets: [],
                                           mode: options.dryRun ? .dryRun : .enforce, outcome: .conflict, detail: conflict.summary, groupKind: conflict.group.kind))
             }
         }
-        if !entries.isEmpty, !options.dryRun {
-            do {
-                try await store.appendAudit(entries)
-            } catch {
-                // Not counted as reported: the next tick that still sees it writes it again.
-                logger.error("could not record the conflicts in the audit trail", metadata: ["session": "\(session)", "error": "\(error)"])
-                await conflictsReported.commit(session, keys.subtracting(new))
-                return
-            }
+        // Conflicts of the groups read this tick that have ended.
+        let read = Set(views.map(\.group.jid.rawValue))
+        for stored in values.keys where stored.kind == .conflict && read.contains(stored.group) && !current.contains(stored) {
+            changes.append((stored, nil))
         }
-        await conflictsReported.commit(session, keys)
+        await conflictsReported.commit(session, Set(plan.conflicts.map(\.key)))
+        guard !options.dryRun, !changes.isEmpty else { return }
+        do {
+            try await store.appendAudit(entries)
+            try await store.commit(changes, handOffs: [])
+        } catch {
+            // Not kept as reported: the next tick that still sees it records it again.
+            logger.error("could not record the conflicts in the audit trail", metadata: ["session": "\(session)", "error": "\(error)"])
+        }
     }
 
     /// Groups where the account lacks admin rights, reported once each (and once more when it has
     /// them again), not failed on every tick.
     private func reportRights(_ session: String, _ rules: RuleSet, _ snapshot: Snapshot) async {
-        var skipped: [GroupJID: (group: Group, sources: [String])] = [:]
-        // Every group the account is known not to administer and that a rule needing the rights
-        // (a request rule, or one whose steps change the group) or an enforce-mode policy selects:
-        // whether or not one of them would have acted on this tick.
-        for view in snapshot.groups where view.accountIsAdmin == false {
-            let ruleSources = rules.rules.filter { rule in
-                guard rule.enabled, rules.selects(rule.groups, view.group) else { return false }
-                if case .membershipRequests = rule.trigger { return true }
-                return rule.actions.contains { $0.kind.needsAdmin }
-            }.map(\.id)
-            let policySources = rules.policies.filter { $0.enabled && $0.mode == .enforce && rules.selects($0.groups, view.group) }.map(\.id)
-            let sources = ruleSources + policySources
-            if !sources.isEmpty { skipped[view.group.jid] = (view.group, sources) }
-        }
+        let lacking = AccountRights.withoutRights(rules, snapshot.groups)
+        let skipped = Dictionary(lacking.map { ($0.group.jid, $0) }, uniquingKeysWith: { first, _ in first })
         let (new, regained) = await withoutRightsReported.report(session, Set(skipped.keys.map(\.rawValue)))
         for jid in skipped.keys.sorted() where new.contains(jid.rawValue) {
             guard let entry = skipped[jid] else { continue }
-            logger.warning("the account is not an admin of \(TextEscaping.visible(entry.group.name)): its join requests are not read and rules that change it are skipped",
+            logger.warning("the account is not an admin of \(entry.group.name): its join requests are not read and rules that change it are skipped",
                            metadata: ["session": "\(session)", "group": "\(jid)", "rules": "\(Array(Set(entry.sources)).sorted().joined(separator: ","))"])
         }
         // Said only of groups still read (one that left the listing is not an admin again).
         let present = Set(snapshot.groups.map(\.group.jid.rawValue))
+        let names = Dictionary(snapshot.groups.map { ($0.group.jid.rawValue, $0.group.name) }, uniquingKeysWith: { first, _ in first })
         for jid in regained.sorted() where present.contains(jid) {
-            logger.info("the account is an admin of the group again", metadata: ["session": "\(session)", "group": "\(jid)"])
+            logger.info("the account is an admin of \(names[jid] ?? jid) again", metadata: ["session": "\(session)", "group": "\(jid)"])
         }
         Gauge(label: "wadial_groups_without_admin_rights", dimensions: [("session", session)]).record(skipped.count)
     }

@@ -20,7 +20,7 @@ public struct Explanation: Sendable {
     public var warnings: [String] = []
 
     public var text: String {
-        var out: [String] = warnings.map { "warning: " + $0 }
+        var out: [String] = warnings.map { "warning: " + TextEscaping.visible($0) }
         if !out.isEmpty { out.append("") }
         out.append("requester: \(request?.jid.rawValue ?? "not pending")")
         out.append("number:    \(number)")
@@ -90,9 +90,11 @@ public struct Explanation: Sendable {
             Snapshot(session: snapshot.session, takenAt: now, groups: [Snapshot.GroupView(group: view.group, requests: request.map { [$0] } ?? [])]),
             state: state, now: now)
         let decisions = plan.actions.filter { $0.mode == .enforce && $0.decision != nil }
+        // A firing dropped because its rule wants a setting that something else wants otherwise.
+        let conflict = plan.conflicts.first.map { "none: the rule's firing is refused this tick, since rules and policies want \($0.summary)" }
         let decision = request == nil
             ? "none: \(requester) has no pending request in \(jid)"
-            : decisions.first.map { "\($0.decision?.rawValue ?? "") by \($0.source) (priority, then rule order)" } ?? "none: the request stays pending"
+            : decisions.first.map { "\($0.decision?.rawValue ?? "") by \($0.source) (priority, then rule order)" } ?? conflict ?? "none: the request stays pending"
         return Explanation(request: request, number: context.numberDescription, lines: lines, decision: decision, warnings: warnings)
     }
 

@@ -4,7 +4,8 @@ import WadialModels
 
 /// Rules and policies whose `groups:` match no group of the account: most often a typo in a JID
 /// or a pattern, or a community's group named without its kind. `plan`, `explain` and the first
-/// tick of `run` warn of each.
+/// tick of `run` warn of each. The text is as written (selector names, patterns): escaped where
+/// it is shown (the log handlers, `plan`'s and `explain`'s output).
 public enum UnmatchedTargets {
     /// One warning per enabled rule or policy that selects none of `listed`, naming its selectors.
     public static func warnings(_ rules: RuleSet, listed: [Group]) -> [String] {
@@ -31,10 +32,10 @@ public enum UnmatchedTargets {
                     guard let group = byJID[jid] else { return "\(jid) (not in the account's group list)" }
                     return "\(jid) (a \(group.kind.label); only a selector with kind: \(group.kind) selects it)"
                 case .named(let name):
-                    let shown = TextEscaping.visible(name)
+                    let shown = name
                     guard let selector = rules.selector(named: name) else { return "\"\(shown)\"" }
                     var parts: [String] = []
-                    if let pattern = selector.subjectPattern { parts.append("subject /\(TextEscaping.visible(pattern))/") }
+                    if let pattern = selector.subjectPattern { parts.append("subject /\(pattern)/") }
                     if !selector.jids.isEmpty {
                         let missing = selector.jids.filter { byJID[$0] == nil }.count
                         let otherKind = selector.jids.compactMap { byJID[$0] }.filter { !selector.selectedKinds.contains($0.kind) }

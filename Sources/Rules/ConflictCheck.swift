@@ -36,7 +36,8 @@ public struct RuleWarning: Sendable, Hashable, CustomStringConvertible, Encodabl
 /// policies, that set one setting to different values on groups both can select, under
 /// conditions that do not rule each other out. Conditions rule each other out by their
 /// `member_count` ranges (a `member_count` trigger counts as one) or by a `setting:` condition
-/// on different values; subject patterns, time windows and `any:` are taken to overlap.
+/// on different values of another setting than the one they set; subject patterns, time windows
+/// and `any:` are taken to overlap.
 public enum ConflictCheck {
     /// One place that sets a setting.
     struct Setter {
@@ -56,12 +57,14 @@ public enum ConflictCheck {
 
         static let any = Bounds()
 
-        /// Both allow some group: a count in both ranges, and no setting required two ways.
-        func overlaps(_ other: Bounds) -> Bool {
+        /// Both allow some group: a count in both ranges, and no setting required two ways. A
+        /// condition on the very setting both set does not keep them apart: `if announcement is
+        /// on, turn it off` and `if it is off, turn it on` hold in turn and flip it every tick.
+        func overlaps(_ other: Bounds, setting: GroupSetting.ID) -> Bool {
             let low = max(above ?? -1, other.above ?? -1)
             let high = min(below ?? Int.max, other.below ?? Int.max)
             guard low < high - 1 else { return false }
-            return !settings.contains { id, value in other.settings[id].map { $0 != value } ?? false }
+            return !settings.contains { id, value in id != setting && (other.settings[id].map { $0 != value } ?? false) }
         }
 
         func narrowed(by other: Bounds) -> Bounds {
@@ -85,6 +88,8 @@ public enum ConflictCheck {
             case .memberCount(let above, let below):
                 self.above = above
                 self.below = below
+            case .not(.not(let inner)):
+                self.init(inner)
             case .not(.memberCount(let above?, nil)):
                 // not above N: at most N.
                 self.below = above.addingReportingOverflow(1).overflow ? nil : above + 1
@@ -111,8 +116,16 @@ public enum ConflictCheck {
                 case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
                 }
             }
+            // A rule that sets a setting more than once leaves it at the last value: that is what it wants.
+            var last: [GroupSetting.ID: SettingChange] = [:]
+            var order: [GroupSetting.ID] = []
             for action in rule.actions {
                 guard case .setting(let change) = action else { continue }
+                if last[change.id] == nil { order.append(change.id) }
+                last[change.id] = change
+            }
+            for id in order {
+                guard let change = last[id] else { continue }
                 setters.append(Setter(what: "rule \"\(rule.id)\"", location: rule.location, groups: rule.groups, change: change, bounds: bounds, isPolicy: false))
             }
         }
@@ -126,7 +139,7 @@ public enum ConflictCheck {
         for (index, first) in setters.enumerated() {
             for second in setters[(index + 1)...] {
                 guard first.isPolicy || second.isPolicy, first.what != second.what, first.change.id == second.change.id,
-                      first.change.value != second.change.value, first.bounds.overlaps(second.bounds),
+                      first.change.value != second.change.value, first.bounds.overlaps(second.bounds, setting: first.change.id),
                       mayOverlap(first.groups, second.groups, set) else { continue }
                 // Reported at the later place, naming the earlier.
                 let (earlier, later) = (first, second)

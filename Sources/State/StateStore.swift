@@ -121,6 +121,9 @@ public enum StateKind: String, Sendable, Hashable, Codable, CaseIterable {
     case threshold
     case scheduleRun = "schedule_run"
     case drift
+    /// A setting of a group that rules and policies wanted two ways, as reported in the audit
+    /// trail (rule empty, sub the setting): reported again only once it has ended.
+    case conflict
 }
 
 public struct StateKey: Sendable, Hashable, Codable {

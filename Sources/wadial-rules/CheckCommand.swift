@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rules
+import WadialModels
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,12 +34,12 @@ struct CheckCommand: ParsableCommand {
         let warnings = (try? result.get()).map(ConflictCheck.warnings) ?? []
         switch (result, format) {
         case (.success(let set), .text):
-            for warning in warnings { print(warning.description) }
+            for warning in warnings { print(Self.visible(warning.description)) }
             let counted = warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")"
             print("ok: \(set.files.count) file\(set.files.count == 1 ? "" : "s"), \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"), \(set.policies.count) polic\(set.policies.count == 1 ? "y" : "ies")\(counted)")
             if strict && !warnings.isEmpty { throw Exit.failure }
         case (.failure(let error), .text):
-            print(error.description)
+            print(Self.visible(error.description))
             print(error.summary)
             throw Exit.failure
         case (.success(let set), .json):
@@ -48,6 +49,12 @@ struct CheckCommand: ParsableCommand {
             try printJSON(CheckReport(valid: false, files: nil, rules: nil, policies: nil, problems: error.problems, warnings: []))
             throw Exit.failure
         }
+    }
+
+    /// Text from the rule files (names, values) with control and direction characters shown as
+    /// escapes, line by line (a diagnostic spans lines).
+    static func visible(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { TextEscaping.visible(String($0)) }.joined(separator: "\n")
     }
 
     private func printJSON(_ report: CheckReport) throws {

@@ -65,7 +65,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             return (rows, actions, reports, outlooks, notices)
         }
-        for warning in notices.warnings { print("warning: \(warning)") }
+        for warning in notices.warnings { print("warning: \(TextEscaping.visible(warning))") }
         if !notices.warnings.isEmpty { print("") }
         print(Table.render(header: ["RULE", "GROUP", "ACTION", "TARGETS", "WHY"], rows: rows))
         // Only what would be done counts as an action; audit-mode rows are reports.
@@ -110,19 +110,11 @@ struct PlanCommand: AsyncParsableCommand {
 
         mutating func add(_ rules: RuleSet, _ snapshot: Snapshot, _ plan: Plan) {
             warnings += UnmatchedTargets.warnings(rules, listed: snapshot.listed)
-            var sources: [GroupJID: [String]] = [:]
-            for skip in plan.withoutRights { sources[skip.group.jid, default: []].append(skip.source) }
-            for view in snapshot.groups {
-                let subject = TextEscaping.visible(view.group.subject ?? "")
-                if view.requestsUnread == .approvalOff { approvalOff.append([groupColumn(view.group), subject]) }
-                guard view.accountIsAdmin == false else { continue }
-                let requestRules = rules.rules.filter { rule in
-                    guard rule.enabled, case .membershipRequests = rule.trigger else { return false }
-                    return rules.selects(rule.groups, view.group)
-                }.map(\.id)
-                let names = Array(Set(requestRules + (sources[view.group.jid] ?? []))).sorted()
-                guard !names.isEmpty else { continue }
-                withoutRights.append([groupColumn(view.group), subject, names.joined(separator: ", ")])
+            for view in snapshot.groups where view.requestsUnread == .approvalOff {
+                approvalOff.append([groupColumn(view.group), view.group.subject ?? ""])
+            }
+            for entry in AccountRights.withoutRights(rules, snapshot.groups) {
+                withoutRights.append([groupColumn(entry.group), entry.group.subject ?? "", entry.sources.joined(separator: ", ")])
             }
         }
     }

@@ -123,6 +123,20 @@ struct CommandLineTests {
         #expect(warnings.first?["file"] as? String == fixture)
     }
 
+    @Test func checkShowsControlCharactersOfRuleFilesAsEscapes() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-escape-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            version: 1
+            rules:
+              - { id: r, groups: ["\\u001b[2Jbad\\u202e"], trigger: { membership_requests: {} }, then: [approve_requests] }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try Self.run(["check", file.path])
+        #expect(outcome.status == 1)
+        #expect(!outcome.output.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x202e }, "\(outcome.output)")
+        #expect(outcome.output.contains("bad"), "\(outcome.output)")
+    }
+
     @Test func checkAsJSON() throws {
         let outcome = try Self.run(["check", "--format", "json", "Tests/RulesTests/Fixtures/invalid/17-version.yaml"])
         #expect(outcome.status == 1)

@@ -84,6 +84,45 @@ struct RunTimeConflictTests {
 }
 
 struct ConflictEdgeTests {
+    @Test func aConflictIsAuditedOnceAcrossRestarts() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Chat")], clock: { t0 })
+        let store = MemoryStateStore()
+        let rules = try load(RunTimeConflictTests.rules)
+        for run in 0..<3 {
+            // A new engine each time, as `run --once` from cron would be.
+            let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: store,
+                                clock: ContinuousClock(), now: { t0 }, logger: quiet)
+            _ = await engine.tick(session: "s", at: t0.addingTimeInterval(Double(run) * 30))
+        }
+        let recorded = try await store.audit(since: nil, rule: nil, group: nil).filter { $0.outcome == .conflict }
+        #expect(recorded.map(\.rule).sorted() == ["lock-a", "lock-b"])
+        // Once it has ended, a new one is recorded again.
+        let calm = try load("""
+            policies:
+              - { id: lock-a, groups: "*", ensure: { locked: true } }
+            """)
+        let engine = Engine(rules: calm, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: store,
+                            clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        _ = await engine.tick(session: "s", at: t0.addingTimeInterval(100))
+        #expect(try await store.values(.conflict).isEmpty)
+    }
+
+    @Test func explainSaysWhyAFiringWasRefused() async throws {
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [
+            .init(jid: g1, subject: "Chat", requests: [.init(jid: UserJID("15550000001@s.whatsapp.net")!, requestedAt: t0)]),
+        ], clock: { t0 })
+        let rules = try load("""
+            rules:
+              - { id: approve-and-lock, groups: "*", trigger: { membership_requests: {} }, then: [approve_requests, { set_locked: true }] }
+            policies:
+              - { id: open, groups: "*", ensure: { locked: false } }
+            """)
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"], dryRun: true), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        let explanation = try await engine.explain(session: "s", group: g1, requester: UserJID("15550000001@s.whatsapp.net")!, at: t0)
+        #expect(explanation.decision.hasPrefix("none: the rule's firing is refused this tick, since rules and policies want locked: rule \"approve-and-lock\" wants true"))
+    }
+
     private func evaluate(_ text: String, settings: GroupSettings, state: EngineState = EngineState(), size: Int = 20) throws -> Plan {
         let rules = try load(text)
         let group = Group(jid: g1, subject: "Chat", size: size, settings: settings)

@@ -83,6 +83,41 @@ struct ConflictCheckTests {
         #expect(pairs == ["f/a", "e/b", "h/g"])
     }
 
+    @Test func aConditionOnTheSettingBothSetDoesNotKeepThemApart() throws {
+        // They hold in turn and flip the setting on every tick.
+        let flip = try load("""
+            policies:
+              - { id: p1, groups: "*", if: { setting: { announcement: true } }, ensure: { announcement: false } }
+              - { id: p2, groups: "*", if: { setting: { announcement: false } }, ensure: { announcement: true } }
+            """)
+        #expect(ConflictCheck.warnings(flip).count == 1)
+        // On another setting, they do.
+        let apart = try load("""
+            policies:
+              - { id: p1, groups: "*", if: { setting: { locked: true } }, ensure: { announcement: false } }
+              - { id: p2, groups: "*", if: { setting: { locked: false } }, ensure: { announcement: true } }
+            """)
+        #expect(ConflictCheck.warnings(apart).isEmpty)
+    }
+
+    @Test func aRuleWantsTheLastValueItSetsAndNotNotIsTheRangeItself() throws {
+        let rules = try load("""
+            rules:
+              - id: r
+                groups: "*"
+                trigger: { member_count: { above: 10 } }
+                then: [{ set_locked: true }, rotate_invite, { set_locked: false }]
+            policies:
+              - { id: open, groups: "*", ensure: { locked: false } }
+              - { id: small-quiet, groups: "*", ensure: { locked: true }, if: { not: { not: { member_count: { below: 11 } } } } }
+            """)
+        // r leaves it unlocked, as open wants; small-quiet holds only at or below 10, where r never
+        // fires; small-quiet and open can both hold (they fight).
+        let messages = ConflictCheck.warnings(rules).map(\.message)
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix("policy \"small-quiet\" sets locked to true, and policy \"open\"") == true)
+    }
+
     @Test func aPolicyTakesGroupConditionsOnly() throws {
         let rules = try load("""
             policies:
