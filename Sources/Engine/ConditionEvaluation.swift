@@ -60,7 +60,7 @@ struct ConditionContext {
 
     /// True when every setting `desired` names is known and equal.
     static func matches(_ current: GroupSettings, _ desired: GroupSettings) -> Bool {
-        current.differences(from: desired).allSatisfy { $0.current != nil && !$0.differs }
+        current.contains(desired)
     }
 
     /// Why a condition does or does not hold, for `explain` and `plan`.
@@ -108,17 +108,19 @@ enum Requester {
 /// depend on the group or the requester, and working it out reads the time zone database.
 final class TimeWindowMemo {
     let now: Date
-    private var answers: [TimeWindow: Bool] = [:]
+    /// A rule set has few windows: found by comparison (equal windows share their strings, so it
+    /// is cheap), which costs less than hashing a window's fields on every condition check.
+    private var answers: [(window: TimeWindow, holds: Bool)] = []
 
     init(now: Date) {
         self.now = now
     }
 
     func contains(_ window: TimeWindow) -> Bool {
-        if let answer = answers[window] { return answer }
-        let answer = window.contains(now)
-        answers[window] = answer
-        return answer
+        for answer in answers where answer.window == window { return answer.holds }
+        let holds = window.contains(now)
+        answers.append((window, holds))
+        return holds
     }
 }
 
@@ -134,6 +136,11 @@ extension GroupSettings {
 
     /// Each setting `desired` names, in table order, against these settings.
     func differences(from desired: GroupSettings) -> [Difference] {
-        desired.known.map { Difference(setting: $0.setting, current: self[$0.setting.id], desired: $0.value) }
+        differences(from: desired.known)
+    }
+
+    /// As `differences(from:)`, from rows worked out once (a policy's `ensure`).
+    func differences(from desired: [(setting: GroupSetting, value: SettingValue)]) -> [Difference] {
+        desired.map { Difference(setting: $0.setting, current: self[$0.setting.id], desired: $0.value) }
     }
 }

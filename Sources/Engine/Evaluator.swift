@@ -14,6 +14,12 @@ public struct Evaluator: Sendable {
     let ruleTargets: [Int]
     let policyTargets: [Int]
     let targets: [GroupTargets]
+    /// The settings that enforce-mode policies want two ways: only for these are the wants of
+    /// the policies holding in each group gathered in every pass (for the others, only in the
+    /// groups where a rule sets the setting, `refuseConflicts`).
+    let disputedSettings: Set<GroupSetting.ID>
+    /// Each policy's `ensure`, as table rows: built once, not per group.
+    let policyEnsures: [[(setting: GroupSetting, value: SettingValue)]]
 
     public init(rules: RuleSet) {
         self.rules = rules
@@ -28,6 +34,12 @@ public struct Evaluator: Sendable {
         ruleTargets = rules.rules.map { id($0.groups) }
         policyTargets = rules.policies.map { id($0.groups) }
         self.targets = targets
+        var values: [GroupSetting.ID: Set<SettingValue>] = [:]
+        for policy in rules.policies where policy.enabled && policy.mode == .enforce {
+            for (setting, value) in policy.ensure.known { values[setting.id, default: []].insert(value) }
+        }
+        disputedSettings = Set(values.filter { $0.value.count > 1 }.keys)
+        policyEnsures = rules.policies.map(\.ensure.known)
     }
 
     /// Whether `targets` selects `group` (`RuleSet.selects`).
@@ -87,7 +99,7 @@ public struct Evaluator: Sendable {
             }
         }
         let wanted = evaluatePolicies(snapshot, state, now, windows, selection, into: &plan)
-        refuseConflicts(wanted, into: &plan)
+        refuseConflicts(wanted, now, windows, into: &plan)
         return plan
     }
 
@@ -99,14 +111,19 @@ public struct Evaluator: Sendable {
     /// setting more than once (`set_locked: true`, `rotate_invite`, `set_locked: false`) wants
     /// the last value. Where a surviving rule sets what the policies want, the policies'
     /// correction is dropped: the rule's write does it, once.
-    private func refuseConflicts(_ policyWants: [GroupJID: PolicyWants], into plan: inout Plan) {
+    private func refuseConflicts(_ disputed: [GroupJID: PolicyWants], _ now: Date, _ windows: TimeWindowMemo, into plan: inout Plan) {
         struct Slot: Hashable {
             let group: GroupJID
             let setting: GroupSetting.ID
         }
         var wants: [Slot: [(source: String, isPolicy: Bool, value: SettingValue)]] = [:]
         var groups: [GroupJID: Group] = [:]
-        for action in plan.actions.sorted(by: { ($0.order, $0.index) < ($1.order, $1.index) }) where !action.isPolicy && action.mode == .enforce {
+        // The rules' setting steps, in step order (few: rules that change settings fire rarely).
+        let settingSteps = plan.actions.filter { action in
+            guard !action.isPolicy, action.mode == .enforce, case .rule(.setting) = action.step else { return false }
+            return true
+        }.sorted { ($0.order, $0.index) < ($1.order, $1.index) }
+        for action in settingSteps {
             guard case .rule(.setting(let change)) = action.step else { continue }
             let slot = Slot(group: action.group.jid, setting: change.id)
             // Each rule once, with the value it leaves the setting at.
@@ -115,6 +132,18 @@ public struct Evaluator: Sendable {
             groups[action.group.jid] = action.group
         }
         // Policies count only where something else is wanted: they always want their values.
+        // Where a rule sets a setting, the enforce-mode policies holding in that group are asked
+        // what they want of it; where policies want it two ways, the pass gathered it already.
+        var policyWants = disputed
+        for slot in wants.keys where !disputedSettings.contains(slot.setting) {
+            guard let group = groups[slot.group] else { continue }
+            let context = ConditionContext(group: group, request: nil, now: now, windows: windows)
+            for policy in rules.policies where policy.enabled && policy.mode == .enforce {
+                guard let value = policy.ensure[slot.setting], rules.selects(policy.groups, group),
+                      policy.condition.map(context.holds) ?? true else { continue }
+                policyWants[slot.group, default: PolicyWants(group: group)].settings[slot.setting, default: []].append((policy.id, value))
+            }
+        }
         for (group, wanted) in policyWants {
             groups[group] = groups[group] ?? wanted.group
             for (setting, entries) in wanted.settings {
@@ -148,7 +177,9 @@ public struct Evaluator: Sendable {
                 return change.id == slot.setting
             }
         }
-        plan.conflicts.sort { ($0.group.jid.rawValue, $0.setting.key) < ($1.group.jid.rawValue, $1.setting.key) }
+        if plan.conflicts.count > 1 {
+            plan.conflicts.sort { ($0.group.jid.rawValue, $0.setting.key) < ($1.group.jid.rawValue, $1.setting.key) }
+        }
     }
 
     /// Whether the account may do what `rule` does in the group: a rule whose steps need admin
@@ -190,14 +221,16 @@ public struct Evaluator: Sendable {
             // What conditions read of each requester, once per group rather than per rule (and
             // not at all when no request rule has a condition).
             let requesters = anyCondition ? pending.map(Requester.init) : []
+            let times = pending.map(\.requestedAt)
             // Per rule (by position in `requestRules`), the indices in `pending` of the requests it matched.
             var matches = [[Int]](repeating: [], count: requestRules.count)
             let context = ConditionContext(group: view.group, request: nil, now: now, windows: windows)
             for position in requestRules.indices where selection.selects(ruleTargets[requestRules[position].order], groupPosition, view.group) {
+                let candidate = requestRules[position]
                 for index in pending.indices {
                     let identity = identities.isEmpty ? nil : identities[index]
                     let requester = anyCondition ? requesters[index] : .absent
-                    guard requestRules[position].miss(pending[index], identity: identity, acted: acted, context: context, requester: requester) == nil
+                    guard candidate.miss(madeAt: times[index], identity: identity, acted: acted, context: context, requester: requester) == nil
                     else { continue }
                     matches[position].append(index)
                 }
@@ -254,13 +287,13 @@ public struct Evaluator: Sendable {
                     plan.withoutRights.append(PlannedSkip(source: policy.id, group: view.group))
                     continue
                 }
-                if policy.mode == .enforce {
-                    for (setting, value) in policy.ensure.known {
+                if policy.mode == .enforce, !disputedSettings.isEmpty {
+                    for (setting, value) in policyEnsures[offset] where disputedSettings.contains(setting.id) {
                         wanted[view.group.jid, default: PolicyWants(group: view.group)].settings[setting.id, default: []].append((policy.id, value))
                     }
                 }
                 var changes = 0
-                for difference in view.group.settings.differences(from: policy.ensure) {
+                for difference in view.group.settings.differences(from: policyEnsures[offset]) {
                     let key = StateKey(.drift, rule: policy.id, group: view.group.jid.rawValue, sub: difference.setting.key)
                     guard let current = difference.current else { continue }
                     guard difference.differs else {

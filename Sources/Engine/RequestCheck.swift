@@ -24,8 +24,10 @@ public enum RequestMiss: Sendable, Hashable {
 }
 
 /// A `membership_requests` rule, with what the request loops read of it taken out once per
-/// pass: reading these per group and request does not copy the whole rule.
-struct RequestRule {
+/// pass: reading these per group and request does not copy the whole rule. A class, so that
+/// reading an element of the pass's array of them retains one reference instead of copying the
+/// rule (its arrays and strings) on every access.
+final class RequestRule {
     let order: Int
     let rule: Rule
     let groups: GroupTargets
@@ -54,8 +56,13 @@ struct RequestRule {
     /// Nil when the rule acts on the request, else the first reason it does not. `identity` is
     /// nil where nothing was acted on in the group (then `acted` is not consulted).
     func miss(_ request: MembershipRequest, identity: RequestIdentity?, acted: ActedIndex, context: ConditionContext, requester: Requester) -> RequestMiss? {
+        miss(madeAt: request.requestedAt, identity: identity, acted: acted, context: context, requester: requester)
+    }
+
+    /// As `miss(_:…)`, with only the request's time (the request loop passes no copy of it).
+    func miss(madeAt: Date?, identity: RequestIdentity?, acted: ActedIndex, context: ConditionContext, requester: Requester) -> RequestMiss? {
         if let identity, let miss = actedMiss(identity, acted) { return miss }
-        if let miss = waitMiss(request, now: context.now) { return miss }
+        if let miss = waitMiss(madeAt, now: context.now) { return miss }
         return conditionMiss(context, requester)
     }
 
@@ -74,9 +81,13 @@ struct RequestRule {
     }
 
     func waitMiss(_ request: MembershipRequest, now: Date) -> RequestMiss? {
+        waitMiss(request.requestedAt, now: now)
+    }
+
+    func waitMiss(_ madeAt: Date?, now: Date) -> RequestMiss? {
         guard let wait, let pendingFor else { return nil }
         // A request without a time is treated as just made: never stale.
-        guard let made = request.requestedAt else { return .tooRecent(waited: nil, needed: pendingFor) }
+        guard let made = madeAt else { return .tooRecent(waited: nil, needed: pendingFor) }
         let waited = now.timeIntervalSince(made)
         return waited >= wait ? nil : .tooRecent(waited: waited, needed: pendingFor)
     }

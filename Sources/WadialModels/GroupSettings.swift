@@ -26,6 +26,15 @@ public struct GroupSettings: Sendable, Hashable, Codable, ExpressibleByDictionar
 
     public var isEmpty: Bool { values.isEmpty }
 
+    /// Whether every setting `desired` names is known here and has its value (without building
+    /// the table rows `known` returns: a `setting:` condition asks this per rule and request).
+    public func contains(_ desired: GroupSettings) -> Bool {
+        for (id, value) in desired.values {
+            guard let current = values[id], current == value else { return false }
+        }
+        return true
+    }
+
     /// These settings, with the ones `newer` knows taking its values.
     public func merging(_ newer: GroupSettings) -> GroupSettings {
         GroupSettings(values.merging(newer.values) { $1 })

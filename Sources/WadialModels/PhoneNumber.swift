@@ -43,7 +43,9 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
     public var codedText: String { description }
     public static func < (lhs: PhoneNumber, rhs: PhoneNumber) -> Bool { lhs.digits < rhs.digits }
 
-    public func hasPrefix(_ prefix: String) -> Bool { digits.hasPrefix(prefix) }
+    /// Compared byte by byte: both are ASCII digits, so this is `String.hasPrefix` without its
+    /// Unicode-aware character walk.
+    public func hasPrefix(_ prefix: String) -> Bool { digits.utf8.starts(with: prefix.utf8) }
 }
 
 extension String {
