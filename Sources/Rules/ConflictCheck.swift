@@ -106,7 +106,19 @@ public enum ConflictCheck {
         }
     }
 
-    public static func warnings(_ set: RuleSet) -> [RuleWarning] {
+    /// At most this many pairs are listed; one more warning counts the rest.
+    public static let maximumWarnings = 100
+
+    /// The warnings (at most `maximumWarnings` pairs, and one that counts the rest) and how many
+    /// pairs were found in all.
+    public struct Report: Sendable {
+        public var warnings: [RuleWarning]
+        public var pairs: Int
+    }
+
+    public static func warnings(_ set: RuleSet) -> [RuleWarning] { check(set).warnings }
+
+    public static func check(_ set: RuleSet) -> Report {
         var setters: [Setter] = []
         for rule in set.rules where rule.enabled && rule.mode == .enforce {
             var bounds = Bounds(rule.condition)
@@ -135,25 +147,46 @@ public enum ConflictCheck {
                                       change: SettingChange(setting.id, value), bounds: Bounds(policy.condition), isPolicy: true))
             }
         }
-        var warnings: [RuleWarning] = []
-        for (index, first) in setters.enumerated() {
-            for second in setters[(index + 1)...] {
-                guard first.isPolicy || second.isPolicy, first.what != second.what, first.change.id == second.change.id,
-                      first.change.value != second.change.value, first.bounds.overlaps(second.bounds, setting: first.change.id),
-                      mayOverlap(first.groups, second.groups, set) else { continue }
-                // Reported at the later place, naming the earlier.
-                let (earlier, later) = (first, second)
-                let setting = first.change.setting
-                let place = earlier.location.map { " (\($0))" } ?? ""
-                warnings.append(RuleWarning(
-                    location: later.location,
-                    message: "\(later.what) sets \(setting.key) to \(setting.ruleText(later.change.value)), and \(earlier.what)\(place) sets it to "
-                        + "\(setting.ruleText(earlier.change.value)), on groups both can select: one undoes the other",
-                    suggestion: "give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), "
-                        + "or select groups that do not overlap"))
+        // Pairs with a policy in them, of one setting: each policy against every rule and every
+        // later policy that set the same setting (rules against rules are never paired). The
+        // footprints are worked out once per setter.
+        let footprints = setters.map { footprint($0.groups, set) }
+        var bySetting: [GroupSetting.ID: (rules: [Int], policies: [Int])] = [:]
+        for (index, setter) in setters.enumerated() {
+            if setter.isPolicy { bySetting[setter.change.id, default: ([], [])].policies.append(index) } else { bySetting[setter.change.id, default: ([], [])].rules.append(index) }
+        }
+        var pairs: [(earlier: Int, later: Int)] = []
+        for (setting, members) in bySetting {
+            for (position, policy) in members.policies.enumerated() {
+                for other in members.rules + members.policies[(position + 1)...] {
+                    let (a, b) = (setters[policy], setters[other])
+                    guard a.what != b.what, a.change.value != b.change.value, a.bounds.overlaps(b.bounds, setting: setting),
+                          overlap(footprints[policy], footprints[other]) else { continue }
+                    pairs.append((min(policy, other), max(policy, other)))
+                }
             }
         }
-        return warnings
+        pairs.sort { ($0.earlier, $0.later) < ($1.earlier, $1.later) }
+        var warnings: [RuleWarning] = []
+        for pair in pairs.prefix(maximumWarnings) {
+            // Reported at the later place, naming the earlier.
+            let (earlier, later) = (setters[pair.earlier], setters[pair.later])
+            let setting = earlier.change.setting
+            let place = earlier.location.map { " (\($0))" } ?? ""
+            warnings.append(RuleWarning(
+                location: later.location,
+                message: "\(later.what) sets \(setting.key) to \(setting.ruleText(later.change.value)), and \(earlier.what)\(place) sets it to "
+                    + "\(setting.ruleText(earlier.change.value)), on groups both can select: one undoes the other",
+                suggestion: "give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), "
+                    + "or select groups that do not overlap"))
+        }
+        if pairs.count > maximumWarnings {
+            warnings.append(RuleWarning(
+                location: nil,
+                message: "and \(pairs.count - maximumWarnings) more pairs of a rule and a policy, or two policies, that set one setting to different values",
+                suggestion: "the first \(maximumWarnings) are listed; fix those and check again"))
+        }
+        return Report(warnings: warnings, pairs: pairs.count)
     }
 
     /// Parts of a `groups:` footprint: the kinds they can select, and the JIDs when only listed
@@ -177,9 +210,11 @@ public enum ConflictCheck {
     }
 
     static func mayOverlap(_ first: GroupTargets, _ second: GroupTargets, _ set: RuleSet) -> Bool {
-        let left = footprint(first, set)
-        let right = footprint(second, set)
-        return left.contains { a in
+        overlap(footprint(first, set), footprint(second, set))
+    }
+
+    private static func overlap(_ left: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)], _ right: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)]) -> Bool {
+        left.contains { a in
             right.contains { b in
                 guard !a.kinds.isDisjoint(with: b.kinds) else { return false }
                 guard let aJIDs = a.jids, let bJIDs = b.jids else { return true }

@@ -31,11 +31,13 @@ struct CheckCommand: ParsableCommand {
         let paths = paths.isEmpty ? ["rules"] : paths
         let loader = RuleLoader()
         let result = Result { () throws(RuleLoadError) -> RuleSet in try loader.load(paths: paths) }
-        let warnings = (try? result.get()).map(ConflictCheck.warnings) ?? []
+        let report = (try? result.get()).map(ConflictCheck.check)
+        let warnings = report?.warnings ?? []
+        let pairs = report?.pairs ?? 0
         switch (result, format) {
         case (.success(let set), .text):
             for warning in warnings { print(Self.visible(warning.description)) }
-            let counted = warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")"
+            let counted = pairs == 0 ? "" : ", \(pairs) warning\(pairs == 1 ? "" : "s")" + (pairs > ConflictCheck.maximumWarnings ? " (\(ConflictCheck.maximumWarnings) listed)" : "")
             print("ok: \(set.files.count) file\(set.files.count == 1 ? "" : "s"), \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s"), \(set.policies.count) polic\(set.policies.count == 1 ? "y" : "ies")\(counted)")
             if strict && !warnings.isEmpty { throw Exit.failure }
         case (.failure(let error), .text):

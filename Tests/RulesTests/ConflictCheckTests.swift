@@ -118,6 +118,16 @@ struct ConflictCheckTests {
         #expect(messages.first?.hasPrefix("policy \"small-quiet\" sets locked to true, and policy \"open\"") == true)
     }
 
+    @Test func aHundredPairsAreListedAndTheRestCounted() throws {
+        let rules = (0..<150).map { "  - { id: r\($0), groups: \"*\", trigger: { member_count: { above: \($0 + 10) } }, then: [{ set_announcement: true }] }" }
+        let set = try load("rules:\n" + rules.joined(separator: "\n") + "\npolicies:\n  - { id: open, groups: \"*\", ensure: { announcement: false } }\n")
+        let report = ConflictCheck.check(set)
+        #expect(report.pairs == 150)
+        #expect(report.warnings.count == ConflictCheck.maximumWarnings + 1)
+        #expect(report.warnings.last?.message == "and 50 more pairs of a rule and a policy, or two policies, that set one setting to different values")
+        #expect(report.warnings.last?.location == nil)
+    }
+
     @Test func aPolicyTakesGroupConditionsOnly() throws {
         let rules = try load("""
             policies:
