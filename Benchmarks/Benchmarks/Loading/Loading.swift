@@ -64,4 +64,61 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(ratio, Int((load / floor * 100).rounded()))
         }
     }
+
+    checkAgainstPyYAML()
+}
+
+/// `wadial-rules check` of the 10,000-rule set, the whole process, against PyYAML's CSafeLoader
+/// loading the same files in a Python process (the loader people compare with), in one run:
+/// seven of each, alternating, medians compared. Needs `python3` with PyYAML built on libyaml
+/// (`python3-yaml` or `pip install pyyaml`); reports an error and nothing else without it.
+func checkAgainstPyYAML() {
+    let ratio = BenchmarkMetric.custom("check / PyYAML CSafeLoader (%)", polarity: .prefersSmaller, useScalingFactor: false)
+    let check = BenchmarkMetric.custom("check, whole process (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+    let python = BenchmarkMetric.custom("PyYAML CSafeLoader, whole process (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+    Benchmark(
+        "check 10000 rules against PyYAML CSafeLoader, whole processes, median of 7",
+        configuration: .init(metrics: [ratio, check, python], warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 1)
+    ) { benchmark in
+        do {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-bench-rules-10000")
+            _ = try RuleCorpus.write(rules: 10_000, to: directory)
+            let script = directory.deletingLastPathComponent().appendingPathComponent("wadial-bench-pyyaml.py")
+            try """
+                import glob, sys, yaml
+                for path in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
+                    with open(path, "rb") as f:
+                        yaml.load(f, Loader=yaml.CSafeLoader)
+                """.write(to: script, atomically: true, encoding: .utf8)
+            let wadial = try EngineProcess.executable()
+            func time(_ executable: URL, _ arguments: [String]) throws -> Double {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = ContinuousClock.now
+                try process.run()
+                process.waitUntilExit()
+                guard process.terminationStatus == 0 || executable == wadial else {
+                    throw NSError(domain: "pyyaml", code: Int(process.terminationStatus),
+                                  userInfo: [NSLocalizedDescriptionKey: "python3 with PyYAML (CSafeLoader) failed; install python3-yaml"])
+                }
+                return (ContinuousClock.now - start).seconds * 1_000
+            }
+            var checks: [Double] = []
+            var pythons: [Double] = []
+            for _ in 0..<7 {
+                checks.append(try time(wadial, ["check", directory.path]))
+                pythons.append(try time(URL(fileURLWithPath: "/usr/bin/python3"), [script.path, directory.path]))
+            }
+            let medianCheck = checks.sorted()[3]
+            let medianPython = pythons.sorted()[3]
+            benchmark.measurement(check, Int(medianCheck.rounded()))
+            benchmark.measurement(python, Int(medianPython.rounded()))
+            benchmark.measurement(ratio, Int((medianCheck / medianPython * 100).rounded()))
+        } catch {
+            benchmark.error("\(error)")
+        }
+    }
 }
