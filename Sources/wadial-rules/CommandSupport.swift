@@ -87,14 +87,19 @@ struct EvaluationOptions: ParsableArguments {
     @Option(help: "The state store to read: a SQLite file (missing: start from nothing) or postgres://USER@HOST:PORT/DB (default: $WADIAL_STATE, else .wadial-rules/state.sqlite).")
     var state: String?
 
-    @Option(help: "Evaluate as of this time (ISO 8601, e.g. 2026-03-02T09:00:00Z); default: now.")
+    @Option(help: "Evaluate as of this time: an instant (2026-03-02T09:00:00Z), a local time in the rules' timezone (2026-03-02T09:00) or a date; default: now.")
     var at: String?
 
     @Option(help: "Session id (default: the rules' sessions or $WADIAL_SESSION_ID).")
     var session: String?
 
-    var date: Date {
-        get throws { try at.map { try parseTime($0, flag: "--at") } ?? Date() }
+    /// `--at`, local times read in `zone` (the rules' timezone); now when not given.
+    func date(in zone: TimeZone) throws -> Date {
+        guard let at else { return Date() }
+        guard let date = TimeText.instant(at, in: zone) else {
+            throw ValidationError("--at takes \(TimeText.instantHelp); found \(TextEscaping.quoted(at))")
+        }
+        return date
     }
 
     func sessions(rules: RuleSet, configuration: WadialConfiguration) throws -> [String] {
@@ -109,14 +114,6 @@ struct EvaluationOptions: ParsableArguments {
         logger.logLevel = .warning
         return try await StateLocation.resolve(state).open(logger: logger, reading: true)
     }
-}
-
-/// An ISO 8601 time from a flag.
-func parseTime(_ text: String, flag: String) throws -> Date {
-    guard let date = ISO8601DateFormatter().date(from: text) else {
-        throw ValidationError("\(flag) takes an ISO 8601 time like 2026-03-02T09:00:00Z; found \"\(text)\"")
-    }
-    return date
 }
 
 /// `value` as pretty-printed JSON, the way `api` and `audit --format json` print.

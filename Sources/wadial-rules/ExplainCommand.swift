@@ -26,8 +26,8 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         guard let groupJID = GroupJID(group) else { throw ValidationError("\"\(group)\" is not a group JID") }
         guard let requester = UserJID(jid) else { throw ValidationError("\"\(jid)\" is not a requester JID") }
-        let date = try evaluation.date
         let rules = try ruleOptions.load()
+        let date = try evaluation.date(in: LocalTimeText.zone(rules.settings.timezone))
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         guard let session = try evaluation.sessions(rules: rules, configuration: configuration).first else { return }
         var logger = Logger(label: "wadial")

@@ -21,8 +21,8 @@ struct PlanCommand: AsyncParsableCommand {
     var horizon = "7d"
 
     func run() async throws {
-        let date = try evaluation.date
         let rules = try ruleOptions.load()
+        let date = try evaluation.date(in: LocalTimeText.zone(rules.settings.timezone))
         let configuration = try WadialConfiguration.fromEnvironmentOrExit()
         let sessions = try evaluation.sessions(rules: rules, configuration: configuration)
         var logger = Logger(label: "wadial")

@@ -9,6 +9,13 @@ enum TimeText {
     static func moment(_ text: String, in zone: TimeZone, now: Date) -> Date? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let seconds = RuleDuration.seconds(trimmed) { return now.addingTimeInterval(-Double(seconds)) }
+        return instant(trimmed, in: zone)
+    }
+
+    /// As `moment`, without durations: an instant with its offset, a local date and time in
+    /// `zone`, or a date (its start). What `--at` takes.
+    static func instant(_ text: String, in zone: TimeZone) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
         let iso = ISO8601DateFormatter()
         if let date = iso.date(from: trimmed) { return date }
         let formatter = DateFormatter()
@@ -20,6 +27,8 @@ enum TimeText {
         }
         return nil
     }
+
+    static let instantHelp = "an instant (2026-03-02T09:00:00Z), a local time in the rules' timezone (2026-03-02T09:00) or a date (2026-03-02)"
 
     static let momentHelp = "a duration back from now (24h, 7d), a date (2026-12-01), a local time (2026-12-01T08:00) or an instant (2026-12-01T08:00:00Z)"
 }

@@ -115,6 +115,12 @@ struct SandboxCommandTests {
         #expect(ahead.output.contains("Mon 2026-12-14 09:00:00 Europe/Berlin  weekly"), "\(ahead.output)")
         #expect(!ahead.output.contains("2026-12-21"), "past the horizon: \(ahead.output)")
         #expect(ahead.output.contains("not seen yet (the first tick sets the baseline)"), "\(ahead.output)")
+        // A local time is read in the rules' timezone: 13:00 in Berlin is 12:00Z.
+        let local = try CommandLineTests.run(["plan", "--rules", scheduled.path, "--state", statePath, "--at", "2026-12-01T13:00", "--horizon", "14d"],
+                                             environment: environment)
+        #expect(local.status == 0 && local.output == ahead.output, "\(local.output)")
+        let badAt = try CommandLineTests.run(["plan", "--rules", scheduled.path, "--at", "yesterday"], environment: environment)
+        #expect(badAt.status == 64 && badAt.output.contains("--at takes an instant"), "\(badAt.output)")
         let bad = try CommandLineTests.run(["plan", "--rules", scheduled.path, "--horizon", "soon"], environment: environment)
         #expect(bad.status == 64 && bad.output.contains("--horizon takes a duration") && bad.output.contains("Usage: wadial-rules plan"), "\(bad.output)")
 
