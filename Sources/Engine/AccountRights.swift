@@ -82,14 +82,4 @@ actor ReportedOnce {
         current[session] = now
         return (now.subtracting(before), before.subtracting(now))
     }
-
-    /// What of `now` has not been reported, without counting it as reported (`commit` does, once
-    /// the report has been made: a report that could not be written is made again).
-    func unreported(_ session: String, _ now: Set<String>) -> Set<String> {
-        now.subtracting(current[session] ?? [])
-    }
-
-    func commit(_ session: String, _ now: Set<String>) {
-        current[session] = now
-    }
 }

@@ -134,12 +134,8 @@ extension GroupSettings {
         var differs: Bool { current != desired }
     }
 
-    /// Each setting `desired` names, in table order, against these settings.
-    func differences(from desired: GroupSettings) -> [Difference] {
-        differences(from: desired.known)
-    }
-
-    /// As `differences(from:)`, from rows worked out once (a policy's `ensure`).
+    /// Each setting of `desired` (table rows, as `GroupSettings.known` gives them, worked out once per
+    /// policy), against these settings.
     func differences(from desired: [(setting: GroupSetting, value: SettingValue)]) -> [Difference] {
         desired.map { Difference(setting: $0.setting, current: self[$0.setting.id], desired: $0.value) }
     }

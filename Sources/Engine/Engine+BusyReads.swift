@@ -46,7 +46,7 @@ extension Engine {
         let all = await rulesBox.rules
         let rules = Self.busyRules(all)
         guard !rules.rules.isEmpty else { return nil }
-        let busy = await readOrder.busyGroups(session)
+        let busy = await busyGroups.groups(session)
         guard !busy.isEmpty, let last = await lastViews.get(session) else { return nil }
         // A group whose decision may be open in the journal waits for the tick's reconciliation.
         let open: [JournalEntry]
@@ -63,14 +63,10 @@ extension Engine {
                       guard rule.enabled, case .membershipRequests = rule.trigger, all.selects(rule.groups, view.group) else { return false }
                       return !rules.rules.contains { $0.id == rule.id }
                   }) else { continue }
+            // A failed read waits for the tick, which reads the group again (and says so).
+            guard case .read(let requests) = await fetcher.requests(session: session, view.group.jid, now: date), !requests.isEmpty else { continue }
             var fresh = view
-            do {
-                var named: Set<UserJID> = []
-                fresh.requests = try await client.membershipRequests(session: session, view.group.jid).filter { named.insert($0.jid).inserted }
-            } catch {
-                continue
-            }
-            guard let requests = fresh.requests, !requests.isEmpty else { continue }
+            fresh.requests = requests
             let snapshot = Snapshot(session: session, takenAt: date, groups: [fresh], listed: last.groups.map(\.group))
             guard let state = try? await loadState(for: snapshot, values: [:]) else { continue }
             let groupPlan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: date)

@@ -49,22 +49,27 @@ actor PlanQueue {
 /// every group in the order the API lists them, the same order every tick: under a budget that
 /// binds, moving a group forward in one tick and back in the next would make it wait up to two
 /// ticks, and a steady order reads each group exactly once per tick.
-actor ReadOrder {
+actor BusyGroups {
     /// A group counts as busy for this many ticks after its requests were last seen.
     static let busyTicks = 3
 
-    fileprivate var tick: [String: Int] = [:]
-    fileprivate var lastSeen: [String: [GroupJID: Int]] = [:]
+    private var tick: [String: Int] = [:]
+    private var lastSeen: [String: [GroupJID: Int]] = [:]
 
-    /// Starts a new tick of `session`; returns `listed` in the order to read it.
-    func order(_ listed: [Group], session: String) -> [Group] {
+    /// A new tick of `session` begins.
+    func startTick(_ session: String) {
         tick[session] = (tick[session] ?? 0) + 1
-        return listed
     }
 
     /// Pending requests were read in `group` on this tick.
     func sawRequests(_ group: GroupJID, session: String) {
         lastSeen[session, default: [:]][group] = tick[session] ?? 0
+    }
+
+    /// The groups of `session` whose requests were seen in its last `busyTicks` ticks.
+    func groups(_ session: String) -> Set<GroupJID> {
+        let now = tick[session] ?? 0
+        return Set((lastSeen[session] ?? [:]).filter { now - $0.value < Self.busyTicks }.keys)
     }
 }
 
@@ -77,7 +82,6 @@ extension Plan {
         actions += other.actions
         stateChanges += other.stateChanges
         notes += other.notes
-        withoutRights += other.withoutRights
         conflicts += other.conflicts
     }
 }
@@ -89,13 +93,5 @@ extension ExecutionReport {
         failures += other.failures
         stateFailure = stateFailure ?? other.stateFailure
         handOffs.formUnion(other.handOffs)
-    }
-}
-
-extension ReadOrder {
-    /// The groups of `session` whose requests were seen in its last `busyTicks` ticks.
-    func busyGroups(_ session: String) -> Set<GroupJID> {
-        let now = tick[session] ?? 0
-        return Set((lastSeen[session] ?? [:]).filter { now - $0.value < Self.busyTicks }.keys)
     }
 }

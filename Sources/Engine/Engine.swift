@@ -53,7 +53,7 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     let withoutRightsReported = ReportedOnce()
     let unmatchedReported = ReportedOnce()
     let kindsReported = ReportedOnce()
-    let readOrder = ReadOrder()
+    let busyGroups = BusyGroups()
 
     public init(
         rules: RuleSet, options: Options, client: any WadialClient, store: any StateStore, webhooks: any WebhookSender = HTTPWebhookSender(),
@@ -260,14 +260,15 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
             var views: [Snapshot.GroupView] = []
             do {
                 var reading = SnapshotFetcher.Reading()
-                for group in await readOrder.order(listed, session: session) {
+                await busyGroups.startTick(session)
+                for group in listed {
                     if await queue.stopped { break }
                     let at = date.addingTimeInterval(max(0, now().timeIntervalSince(startedAt)))
                     guard var view = try await fetcher.view(of: group, session: session, rules: rules, now: at, reading: &reading) else { continue }
                     if journalUnreadable || unsettled.contains(view.group.jid.rawValue) { view.requests = nil }
                     if let requests = view.requests {
                         Gauge(label: "wadial_pending_requests", dimensions: [("group", view.group.jid.rawValue)]).record(requests.count)
-                        if !requests.isEmpty { await readOrder.sawRequests(view.group.jid, session: session) }
+                        if !requests.isEmpty { await busyGroups.sawRequests(view.group.jid, session: session) }
                     }
                     let snapshot = Snapshot(session: session, takenAt: at, groups: [view], listed: listed)
                     let groupPlan = evaluator.evaluate(snapshot, state: try await loadState(for: snapshot, values: values), now: at)
@@ -375,7 +376,8 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
     /// dry run keeps it in memory only).
     private func reportConflicts(_ session: String, _ plan: Plan, _ views: [Snapshot.GroupView], _ values: [StateKey: String], at date: Date) async {
         func key(_ group: GroupJID, _ setting: GroupSetting) -> StateKey { StateKey(.conflict, rule: "", group: group.rawValue, sub: setting.key) }
-        let logged = await conflictsReported.unreported(session, Set(plan.conflicts.map(\.key)))
+        // Logged once per process while they last; audited once while they last, kept in the store.
+        let logged = await conflictsReported.report(session, Set(plan.conflicts.map(\.key))).new
         var entries: [AuditEntry] = []
         var changes: [(key: StateKey, value: String?)] = []
         var current: Set<StateKey> = []
@@ -398,7 +400,6 @@ public final class Engine<C: Clock>: Service where C.Duration == Duration {
         for stored in values.keys where stored.kind == .conflict && read.contains(stored.group) && !current.contains(stored) {
             changes.append((stored, nil))
         }
-        await conflictsReported.commit(session, Set(plan.conflicts.map(\.key)))
         guard !options.dryRun, !changes.isEmpty else { return }
         do {
             try await store.appendAudit(entries)

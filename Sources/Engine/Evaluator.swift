@@ -42,11 +42,6 @@ public struct Evaluator: Sendable {
         policyEnsures = rules.policies.map(\.ensure.known)
     }
 
-    /// Whether `targets` selects `group` (`RuleSet.selects`).
-    func selects(_ targets: GroupTargets, _ group: Group) -> Bool {
-        rules.selects(targets, group)
-    }
-
     public func evaluate(_ snapshot: Snapshot, state: EngineState, now: Date) -> Plan {
         var plan = Plan()
         let enabled = rules.rules.enumerated().filter { $0.element.enabled }
@@ -69,7 +64,7 @@ public struct Evaluator: Sendable {
                     let (phase, fires) = ThresholdPhase.step(previous, trigger: trigger, count: count, now: now)
                     // A crossing the account may not act on (not an admin there) is not used up:
                     // it fires once the rights are back, if the count is still past the threshold.
-                    if fires, !permitted(rule, view, into: &plan) { continue }
+                    if fires, !permitted(rule, view) { continue }
                     if phase != previous { plan.stateChanges.append((key, phase.stored)) }
                     guard fires, conditionHolds(rule, view.group, now, windows) else { continue }
                     let direction = switch trigger.threshold {
@@ -88,7 +83,7 @@ public struct Evaluator: Sendable {
                     }
                     guard let due = schedules.latestDue(after: last, trigger, rule: order) else { continue }
                     // A run the account may not make (not an admin there) stays owed.
-                    if !permitted(rule, view, into: &plan) { continue }
+                    if !permitted(rule, view) { continue }
                     plan.stateChanges.append((key, String(now.timeIntervalSince1970)))
                     let missed = now.timeIntervalSince(due) > Self.lateness(rules.settings)
                     if missed && trigger.missed == .skip { continue }
@@ -183,11 +178,10 @@ public struct Evaluator: Sendable {
     }
 
     /// Whether the account may do what `rule` does in the group: a rule whose steps need admin
-    /// rights does not fire where the account is known not to be an admin (it is noted instead).
-    private func permitted(_ rule: Rule, _ view: Snapshot.GroupView, into plan: inout Plan) -> Bool {
-        guard view.accountIsAdmin == false, rule.actions.contains(where: { $0.kind.needsAdmin }) else { return true }
-        plan.withoutRights.append(PlannedSkip(source: rule.id, group: view.group))
-        return false
+    /// rights does not fire where the account is known not to be an admin (`AccountRights.
+    /// withoutRights` says which groups and rules, for `run`'s report and `plan`).
+    private func permitted(_ rule: Rule, _ view: Snapshot.GroupView) -> Bool {
+        view.accountIsAdmin != false || !rule.actions.contains(where: { $0.kind.needsAdmin })
     }
 
     /// How late a schedule may run and still count as on time (not missed while stopped).
@@ -283,10 +277,7 @@ public struct Evaluator: Sendable {
                 if let condition = policy.condition, !ConditionContext(group: view.group, request: nil, now: now, windows: windows).holds(condition) {
                     continue
                 }
-                if view.accountIsAdmin == false, policy.mode == .enforce {
-                    plan.withoutRights.append(PlannedSkip(source: policy.id, group: view.group))
-                    continue
-                }
+                if view.accountIsAdmin == false, policy.mode == .enforce { continue }
                 if policy.mode == .enforce, !disputedSettings.isEmpty {
                     for (setting, value) in policyEnsures[offset] where disputedSettings.contains(setting.id) {
                         wanted[view.group.jid, default: PolicyWants(group: view.group)].settings[setting.id, default: []].append((policy.id, value))

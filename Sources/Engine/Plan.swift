@@ -11,8 +11,6 @@ public struct Plan: Sendable {
     public var stateChanges: [(key: StateKey, value: String?)] = []
     /// Notes for the audit trail that are not actions (drift seen by audit-mode policies).
     public var notes: [PlannedNote] = []
-    /// Rules and enforce-mode policies that did not act on a group where the account is not an admin.
-    public var withoutRights: [PlannedSkip] = []
     /// Settings of a group that rules and policies wanted set to different values in this
     /// evaluation: none of them is done.
     public var conflicts: [PlannedConflict] = []
@@ -38,12 +36,6 @@ public struct PlannedConflict: Sendable {
     public var key: String {
         "\(group.jid.rawValue)|\(setting.key)|" + wants.map { "\($0.source)=\(setting.ruleText($0.value))" }.joined(separator: ",")
     }
-}
-
-/// A rule or policy that would change a group where the account has no admin rights.
-public struct PlannedSkip: Sendable {
-    public var source: String
-    public var group: Group
 }
 
 public struct PlannedNote: Sendable, Hashable {

@@ -111,21 +111,41 @@ public struct SnapshotFetcher: Sendable {
             } else if view.accountIsAdmin == false {
                 view.requestsUnread = .notAdmin
             } else {
-                do {
-                    var named: Set<UserJID> = []
-                    view.requests = try await client.membershipRequests(session: session, group.jid).filter { named.insert($0.jid).inserted }
-                } catch let error as WadialError where error.status == 403 {
-                    // Not an admin after all: remembered, reported once by the engine, tried again later.
-                    await rights.refuse(session, group.jid, at: now)
+                switch await requests(session: session, group.jid, now: now) {
+                case .read(let requests):
+                    view.requests = requests
+                case .refused:
                     view.accountIsAdmin = false
                     view.requestsUnread = .notAdmin
-                } catch {
+                case .failed(let error):
                     // This group sits out the tick; the others go on.
                     logger.warning("could not read join requests", metadata: ["group": "\(group.jid)", "error": "\(error)"])
                 }
             }
         }
         return view
+    }
+
+    /// What reading a group's join requests came to.
+    enum RequestsRead {
+        /// Each requester once (a list that repeats one is read as naming it once).
+        case read([MembershipRequest])
+        /// 403: the account is not an admin there (remembered in `rights`, tried again later).
+        case refused
+        case failed(any Error)
+    }
+
+    /// A group's pending join requests: for the tick's reads and the engine's re-reads of busy groups.
+    func requests(session: String, _ group: GroupJID, now: Date) async -> RequestsRead {
+        do {
+            var named: Set<UserJID> = []
+            return .read(try await client.membershipRequests(session: session, group).filter { named.insert($0.jid).inserted })
+        } catch let error as WadialError where error.status == 403 {
+            await rights.refuse(session, group, at: now)
+            return .refused
+        } catch {
+            return .failed(error)
+        }
     }
 
     /// The settings that conditions and policies read.

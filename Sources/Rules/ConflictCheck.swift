@@ -209,10 +209,8 @@ public enum ConflictCheck {
         }
     }
 
-    static func mayOverlap(_ first: GroupTargets, _ second: GroupTargets, _ set: RuleSet) -> Bool {
-        overlap(footprint(first, set), footprint(second, set))
-    }
-
+    /// Whether two footprints can share a group: a kind in common, and JIDs in common unless a
+    /// pattern or a kind alone selects on one side.
     private static func overlap(_ left: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)], _ right: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)]) -> Bool {
         left.contains { a in
             right.contains { b in

@@ -48,7 +48,7 @@ struct PlanCommand: AsyncParsableCommand {
                     throw fail("\(error)")
                 }
                 outlooks.append(await engine.outlook(snapshot, at: date, horizon: Double(horizonSeconds)))
-                notices.add(rules, snapshot, plan)
+                notices.add(rules, snapshot)
                 for action in plan.actions {
                     if action.mode == .audit { reports += 1 } else { actions += 1 }
                     let targets = action.requests.isEmpty ? "-" : action.requests.map(\.described).joined(separator: ", ")
@@ -108,7 +108,7 @@ struct PlanCommand: AsyncParsableCommand {
         var withoutRights: [[String]] = []
         var approvalOff: [[String]] = []
 
-        mutating func add(_ rules: RuleSet, _ snapshot: Snapshot, _ plan: Plan) {
+        mutating func add(_ rules: RuleSet, _ snapshot: Snapshot) {
             warnings += UnmatchedTargets.warnings(rules, listed: snapshot.listed)
             for view in snapshot.groups where view.requestsUnread == .approvalOff {
                 approvalOff.append([groupColumn(view.group), view.group.subject ?? ""])

@@ -186,7 +186,7 @@ struct AccountRightsTests {
         member.accountRole = .member
         let world = SandboxWorld(sessions: [.init(id: "s")], groups: [member], clock: { t0 })
         // A listing without participants: rights are not known until the API refuses.
-        let client = StrippedListing(inner: SandboxClient(world: world))
+        let client = ListingWithout(["participants"], inner: SandboxClient(world: world))
         let capture = LogCapture()
         let engine = Engine(rules: try load(Self.rules), options: .init(sessions: ["s"]), client: client, store: MemoryStateStore(),
                             clock: ContinuousClock(), now: { t0 }, logger: capture.logger)
@@ -227,7 +227,7 @@ struct AccountRightsTests {
             policies:
               - { id: closed, groups: "*", ensure: { locked: true } }
             """)
-        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: StrippedListing(inner: SandboxClient(world: world)),
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: ListingWithout(["participants"], inner: SandboxClient(world: world)),
                             store: MemoryStateStore(), clock: ContinuousClock(), now: { t0 }, logger: quiet)
         for tick in 0..<3 { _ = await engine.tick(session: "s", at: t0.addingTimeInterval(Double(tick) * 30)) }
         // Tried once (refused), then left alone while the refusal stands.
@@ -246,21 +246,6 @@ struct AccountRightsTests {
                                          StateKey(.threshold, rule: "note", group: g1.rawValue): ThresholdPhase.armed.stored])
         let plan = Evaluator(rules: rules).evaluate(Snapshot(session: "s", takenAt: t0, groups: [view]), state: state, now: t0)
         #expect(summary(plan) == ["note log"])
-        #expect(plan.withoutRights.map(\.source) == ["big"])
-    }
-}
-
-/// The sandbox's API with a group list that names no participants.
-struct StrippedListing: WadialTransport {
-    let inner: SandboxClient
-
-    func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
-        let payload = try await inner.send(request, session: session)
-        guard request.operation == .listGroups, let items = payload.array else { return payload }
-        return .array(items.map { item in
-            guard case .object(var object) = item else { return item }
-            object["participants"] = nil
-            return .object(object)
-        })
+        #expect(AccountRights.withoutRights(rules, [view]).map(\.sources) == [["big"]])
     }
 }

@@ -64,17 +64,28 @@ struct PipelinedTickTests {
         #expect(report.plan.map(summary)?.count == 3)
     }
 
-    @Test func groupsAreReadInTheListingsOrderEveryTickAndBusyOnesAreKnown() async {
-        let order = ReadOrder()
-        let groups = [g1, g2, GroupJID("120363000000000003@g.us")!].map { Group(jid: $0) }
-        #expect(await order.order(groups, session: "s").map(\.jid) == groups.map(\.jid))
-        await order.sawRequests(groups[2].jid, session: "s")
+    @Test func groupsAreReadInTheListingsOrderEveryTickAndBusyOnesAreKnown() async throws {
+        let g3 = GroupJID("120363000000000003@g.us")!
+        let world = SandboxWorld(sessions: [.init(id: "s")], groups: [
+            .init(jid: g1, subject: "One"), .init(jid: g2, subject: "Two"),
+            .init(jid: g3, subject: "Three", requests: [.init(jid: UserJID("15550000001@s.whatsapp.net")!, requestedAt: t0)]),
+        ], clock: { t0 })
+        let rules = try RuleLoader(environment: [:]).load([.init(name: "p.yaml", text: Self.rules)])
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SandboxClient(world: world), store: MemoryStateStore(),
+                            clock: ContinuousClock(), now: { t0 }, logger: quiet)
+        func readOrder() async -> [String] {
+            await world.calls.filter { $0.operation == .membershipRequests }.suffix(3).map(\.path)
+        }
+        _ = await engine.tick(session: "s", at: t0)
+        let listing = await readOrder()
+        #expect(listing.count == 3 && listing[2].contains(g3.rawValue))
+        #expect(await engine.busyGroups.groups("s") == [g3])
         // A steady order: the busy group is not moved forward (that would move the others back).
-        #expect(await order.order(groups, session: "s").map(\.jid) == groups.map(\.jid))
-        #expect(await order.busyGroups("s") == [groups[2].jid])
+        _ = await engine.tick(session: "s", at: t0.addingTimeInterval(30))
+        #expect(await readOrder() == listing)
         // Quiet for `busyTicks` ticks: no longer busy.
-        for _ in 0..<ReadOrder.busyTicks { _ = await order.order(groups, session: "s") }
-        #expect(await order.busyGroups("s").isEmpty)
+        for tick in 0..<BusyGroups.busyTicks { _ = await engine.tick(session: "s", at: t0.addingTimeInterval(Double(60 + tick * 30))) }
+        #expect(await engine.busyGroups.groups("s").isEmpty)
     }
 }
 

@@ -38,7 +38,7 @@ struct PolicyConditionTests {
             policies:
               - { id: vetted-when-small, groups: "*", ensure: { membership_approval: true }, if: { member_count: { below: 10 } } }
             """)
-        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: SizelessListing(inner: SandboxClient(world: world)),
+        let engine = Engine(rules: rules, options: .init(sessions: ["s"]), client: ListingWithout(ListingWithout.sizesSettingsAndParticipants, inner: SandboxClient(world: world)),
                             store: MemoryStateStore(), clock: ContinuousClock(), now: { t0 }, logger: quiet)
         let report = await engine.tick(session: "s", at: t0)
         #expect(report.plan.map(summary) == ["vetted-when-small set_membership_approval"])

@@ -7,19 +7,27 @@ import WadialAPI
 import WadialModels
 @testable import Engine
 
-/// The sandbox's API with a group list that carries no sizes (and no settings, no participants):
-/// what a real API may send. Metadata must fill in what rules read.
-struct SizelessListing: WadialTransport {
+/// The sandbox's API with a group list that leaves out some fields: what a real API may send.
+/// Metadata must fill in what rules read.
+struct ListingWithout: WadialTransport {
+    /// No sizes, no settings, no participants.
+    static let sizesSettingsAndParticipants = ["size", "participantCount", "participants", "announce", "restrict", "memberAddMode", "memberLinkMode",
+                                               "memberShareGroupHistoryMode", "ephemeralDurationSeconds"]
+
+    let keys: [String]
     let inner: SandboxClient
+
+    init(_ keys: [String], inner: SandboxClient) {
+        self.keys = keys
+        self.inner = inner
+    }
 
     func send(_ request: WadialRequest, session: String) async throws -> JSONValue {
         let payload = try await inner.send(request, session: session)
         guard request.operation == .listGroups, let items = payload.array else { return payload }
         return .array(items.map { item in
             guard case .object(var object) = item else { return item }
-            for key in ["size", "participantCount", "participants", "announce", "restrict", "memberAddMode", "memberLinkMode", "memberShareGroupHistoryMode", "ephemeralDurationSeconds"] {
-                object[key] = nil
-            }
+            for key in keys { object[key] = nil }
             return .object(object)
         })
     }
@@ -28,7 +36,7 @@ struct SizelessListing: WadialTransport {
 struct SnapshotFetcherTests {
     @Test func memberCountFiresOnAListingWithoutSizesWithOneMetadataReadPerGroupAndTick() async throws {
         let world = SandboxWorld(sessions: [.init(id: "s")], groups: [.init(jid: g1, subject: "Support", unlistedMembers: 4)], clock: { t0 })
-        let client = SizelessListing(inner: SandboxClient(world: world))
+        let client = ListingWithout(ListingWithout.sizesSettingsAndParticipants, inner: SandboxClient(world: world))
         let rules = try RuleLoader(environment: [:]).load([.init(name: "r.yaml", text: """
             version: 1
             rules:
@@ -50,7 +58,7 @@ struct SnapshotFetcherTests {
             rules:
               - { id: vet, groups: "*", trigger: { membership_requests: {} }, if: { number_prefix: ["+1"] }, then: [approve_requests] }
             """)])
-        _ = try await SnapshotFetcher(client: SizelessListing(inner: SandboxClient(world: world)), logger: quiet).snapshot(session: "s", rules: rules, now: t0)
+        _ = try await SnapshotFetcher(client: ListingWithout(ListingWithout.sizesSettingsAndParticipants, inner: SandboxClient(world: world)), logger: quiet).snapshot(session: "s", rules: rules, now: t0)
         #expect(await world.count(of: .group) == 0)
     }
 }
