@@ -39,39 +39,49 @@ let benchmarks: @Sendable () -> Void = {
                         benchmark.error("the engine never listed the groups: \(engine.log.suffix(2_000))")
                         return [:]
                 }
-                var generator = SystemRandomNumberGenerator()
-                var appeared: [UserJID: Date] = [:]
-                for serial in 0..<requestCount {
-                    // Mean gap 250 ms: about 50 requests per poll interval, at moments unrelated to the ticks.
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 0..<500, using: &generator)))
-                    let requester = WorldCorpus.usRequester(1_000_000 + serial)
-                    let group = supportGroups[Int.random(in: 0..<supportGroups.count, using: &generator)]
-                    let now = Date()
-                    await world.addRequest(.init(jid: requester, requestedAt: now), to: group)
-                    appeared[requester] = now
-                }
-                // Every request should be decided within one poll interval (and a bit) of the last.
-                let expected = Set(appeared.keys)
-                _ = try await SandboxHost.wait(timeout: .milliseconds(pollMilliseconds * 3)) {
-                    await Set(approvals(world.calls).keys).isSuperset(of: expected)
-                }
-                return appeared
+                // Mean gap 250 ms: about 50 requests per poll interval, at moments unrelated to the
+                // ticks; every request should be decided within one poll interval (and a bit) of the last.
+                return try await addRequests(requestCount, serialBase: 1_000_000, maximumGapMilliseconds: 500, to: supportGroups, of: world,
+                                             waitingUpTo: .milliseconds(pollMilliseconds * 3))
                 }
             }
-            let approved = approvals(await world.calls)
-            var never = 0
-            for (requester, start) in appeared {
-                guard let end = approved[requester] else {
-                    never += 1
-                    continue
-                }
-                benchmark.measurement(latency, Int((end.timeIntervalSince(start) * 1_000).rounded()))
-            }
-            benchmark.measurement(missing, never)
+            record(appeared, approvals(await world.calls), benchmark, latency: latency, missing: missing)
         } catch {
             benchmark.error("\(error)")
         }
     }
+}
+
+/// Adds `count` join requests of new +1 numbers (serials from `serialBase`) to random groups of
+/// `groups`, at random gaps of up to `maximumGapMilliseconds`; then waits until all are approved
+/// (or `waitingUpTo` has passed). Returns when each appeared.
+func addRequests(_ count: Int, serialBase: Int, maximumGapMilliseconds: Int, to groups: [GroupJID], of world: SandboxWorld,
+                 waitingUpTo timeout: Duration) async throws -> [UserJID: Date] {
+    var generator = SystemRandomNumberGenerator()
+    var appeared: [UserJID: Date] = [:]
+    for serial in 0..<count {
+        try await Task.sleep(for: .milliseconds(Int.random(in: 0..<maximumGapMilliseconds, using: &generator)))
+        let requester = WorldCorpus.usRequester(serialBase + serial)
+        let now = Date()
+        await world.addRequest(.init(jid: requester, requestedAt: now), to: groups[Int.random(in: 0..<groups.count, using: &generator)])
+        appeared[requester] = now
+    }
+    let expected = Set(appeared.keys)
+    _ = try await SandboxHost.wait(timeout: timeout) { await Set(approvals(world.calls).keys).isSuperset(of: expected) }
+    return appeared
+}
+
+/// Each request's time from appearing to its approval, and how many were never approved.
+func record(_ appeared: [UserJID: Date], _ approved: [UserJID: Date], _ benchmark: Benchmark, latency: BenchmarkMetric, missing: BenchmarkMetric) {
+    var never = 0
+    for (requester, start) in appeared {
+        guard let end = approved[requester] else {
+            never += 1
+            continue
+        }
+        benchmark.measurement(latency, Int((end.timeIntervalSince(start) * 1_000).rounded()))
+    }
+    benchmark.measurement(missing, never)
 }
 
 /// When each approved requester's approval reached the sandbox.
@@ -116,33 +126,12 @@ func budgetBound() {
                         benchmark.error("the engine never started a second tick: \(engine.log.suffix(2_000))")
                         return [:]
                     }
-                    var generator = SystemRandomNumberGenerator()
-                    var appeared: [UserJID: Date] = [:]
-                    for serial in 0..<requestCount {
-                        // Mean gap 4 s: 15 a minute, under the 20 writes a minute an approval each could take.
-                        try await Task.sleep(for: .milliseconds(Int.random(in: 0..<8_000, using: &generator)))
-                        let requester = WorldCorpus.usRequester(2_000_000 + serial)
-                        let now = Date()
-                        await world.addRequest(.init(jid: requester, requestedAt: now), to: open[Int.random(in: 0..<open.count, using: &generator)])
-                        appeared[requester] = now
-                    }
-                    let expected = Set(appeared.keys)
-                    _ = try await SandboxHost.wait(timeout: .milliseconds(floorMilliseconds * 3)) {
-                        await Set(approvals(world.calls).keys).isSuperset(of: expected)
-                    }
-                    return appeared
+                    // Mean gap 4 s: 15 a minute, under the 20 writes a minute an approval each could take.
+                    return try await addRequests(requestCount, serialBase: 2_000_000, maximumGapMilliseconds: 8_000, to: open, of: world,
+                                                 waitingUpTo: .milliseconds(floorMilliseconds * 3))
                 }
             }
-            let approved = approvals(await world.calls)
-            var never = 0
-            for (requester, start) in appeared {
-                guard let end = approved[requester] else {
-                    never += 1
-                    continue
-                }
-                benchmark.measurement(latency, Int((end.timeIntervalSince(start) * 1_000).rounded()))
-            }
-            benchmark.measurement(missing, never)
+            record(appeared, approvals(await world.calls), benchmark, latency: latency, missing: missing)
             benchmark.measurement(floor, floorMilliseconds)
         } catch {
             benchmark.error("\(error)")
