@@ -173,7 +173,7 @@ let package = Package(
         // The fixtures are read from their paths, not built.
         .testTarget(name: "RulesTests", dependencies: ["Rules", "YAML", "WadialModels", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProcessMemoryTests", dependencies: ["ProcessMemory"]),
-        .testTarget(name: "WadialModelsTests", dependencies: ["WadialModels"]),
+        .testTarget(name: "WadialModelsTests", dependencies: ["WadialModels", "TestSupport"]),
         .testTarget(name: "StateTests", dependencies: ["State", "PostgresState", "WadialModels", "TestSupport"]),
         .testTarget(
             name: "EngineTests",

@@ -58,14 +58,28 @@ final class DecodingContext {
         let value: Node
     }
 
+    /// A mapping's known fields in source order, looked up by key. Mappings of the rule language
+    /// have a handful of keys: a list searched in place beats hashing every key into a dictionary.
+    struct Fields {
+        fileprivate var list: [Field] = []
+
+        subscript(key: String) -> Field? { list.first { $0.key == key } }
+
+        var count: Int { list.count }
+        var isEmpty: Bool { list.isEmpty }
+        var first: (key: String, value: Field)? { list.first.map { ($0.key, $0) } }
+        var keys: [String] { list.map(\.key) }
+    }
+
     /// The pairs of `node` by key, after checking that it is a mapping, that every key is one of
     /// `known` (suggesting the closest for a typo) and that every key of `required` is present.
-    func fields(_ node: Node, _ path: KeyPath, what: String, known: [String], required: [String] = []) -> [String: Field]? {
+    func fields(_ node: Node, _ path: KeyPath, what: String, known: [String], required: [String] = []) -> Fields? {
         guard let mapping = node.mapping else {
             expected("\(what) (a mapping)", found: node, path)
             return nil
         }
-        var fields: [String: Field] = [:]
+        var fields = Fields()
+        fields.list.reserveCapacity(mapping.pairs.count)
         var suggested: Set<String> = []
         for pair in mapping.pairs {
             guard let key = pair.key.scalar?.string else {
@@ -79,7 +93,7 @@ final class DecodingContext {
                 report(pair.key.mark, path.key(key), "unknown key \"\(key)\" in \(what); expected one of \(known.joined(separator: ", "))", suggestion: suggestion)
                 continue
             }
-            fields[key] = Field(key: key, keyMark: pair.key.mark, value: pair.value)
+            fields.list.append(Field(key: key, keyMark: pair.key.mark, value: pair.value))
         }
         // A misspelt required key is reported once, as the misspelling.
         for key in required where fields[key] == nil && !suggested.contains(key) {
@@ -118,7 +132,10 @@ final class DecodingContext {
 
     func nonEmptyString(_ node: Node, _ path: KeyPath, what: String = "a non-empty string") -> String? {
         guard let text = string(node, path, what: what) else { return nil }
-        guard !text.trimmingBlanks.isEmpty else {
+        // An ASCII character other than a space, tab or control settles it without the
+        // Character-by-Character trim.
+        let visible = text.utf8.contains { $0 > UInt8(ascii: " ") && $0 < 0x7F }
+        guard visible || !text.trimmingBlanks.isEmpty else {
             report(node.mark, path, "expected \(what); found an empty string")
             return nil
         }
@@ -265,4 +282,6 @@ final class NumbersFileCache {
     }
 
     var entries: [String: Entry] = [:]
+    /// Paths as written, by folder, resolved once (Foundation's path functions are slow on Linux).
+    var resolutions: [String: (resolved: String, key: String)] = [:]
 }

@@ -26,6 +26,7 @@ struct EnvironmentSubstitution {
     }
 
     func apply(_ node: Node, _ path: KeyPath, _ context: DecodingContext) -> Node {
+        guard Self.mayHoldVariables(node) else { return node }
         var trail: [Step] = []
         return substituted(node, path, &trail, context) ?? node
     }
@@ -80,10 +81,14 @@ struct EnvironmentSubstitution {
         }
     }
 
-    /// False for a scalar without a `$`: most leaves, skipped without further ado.
+    /// False for a scalar without a `$` and a collection the parser saw none in: most of a file,
+    /// skipped without further ado.
     private static func mayHoldVariables(_ node: Node) -> Bool {
-        guard case .scalar(let scalar) = node else { return true }
-        return scalar.string.utf8.contains(UInt8(ascii: "$"))
+        switch node {
+        case .scalar(let scalar): scalar.string.utf8.contains(UInt8(ascii: "$"))
+        case .sequence(let sequence): sequence.valuesHoldDollar
+        case .mapping(let mapping): mapping.valuesHoldDollar
+        }
     }
 
     struct Problem: Error {

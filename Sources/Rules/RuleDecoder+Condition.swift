@@ -105,9 +105,16 @@ extension RuleDecoder {
 
     private func numbersFile(_ node: Node, _ path: KeyPath) -> NumbersFile? {
         guard let written = context.nonEmptyString(node, path, what: "a file path") else { return nil }
-        let resolved = written.hasPrefix("/") ? written : (context.directory as NSString).appendingPathComponent(written)
-        // One entry per file, however its path is spelled (`vetted.txt`, `./vetted.txt`).
-        let key = (resolved as NSString).standardizingPath
+        let memo = context.directory + "\u{0}" + written
+        let (resolved, key): (String, String)
+        if let known = context.numbersFiles.resolutions[memo] {
+            (resolved, key) = known
+        } else {
+            resolved = written.hasPrefix("/") ? written : (context.directory as NSString).appendingPathComponent(written)
+            // One entry per file, however its path is spelled (`vetted.txt`, `./vetted.txt`).
+            key = (resolved as NSString).standardizingPath
+            context.numbersFiles.resolutions[memo] = (resolved, key)
+        }
         switch context.numbersFiles.entries[key] {
         case .numbers(let numbers)?: return NumbersFile(path: written, resolvedPath: resolved, numbers: numbers)
         case .failed?: return nil

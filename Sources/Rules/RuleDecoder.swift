@@ -67,8 +67,8 @@ struct RuleDecoder {
     /// ids key the state store and appear in logs and metrics.
     private func decodeID(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> String? {
         guard let id = context.nonEmptyString(node, path, what: "an id") else { return nil }
-        let allowed = id.count <= 64 && id.first.map { $0.isASCII && ($0.isLetter || $0.isNumber) } == true
-            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        let allowed = id.utf8.count <= 64 && id.utf8.first.map(ASCII.isAlphanumeric) == true
+            && id.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
         guard allowed else {
             let words = id.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }
             let slug = String(words.joined(separator: "-").prefix(64))
@@ -88,7 +88,7 @@ struct RuleDecoder {
             guard let text = context.nonEmptyString(item, itemPath, what: "a group name or JID") else { continue }
             if text == "*" {
                 context.report(item.mark, itemPath, "\"*\" selects every group and cannot be part of a list", suggestion: "write groups: \"*\"")
-            } else if text.contains("@") {
+            } else if text.utf8.contains(UInt8(ascii: "@")) {
                 if let jid = GroupJID(text) {
                     references.append(.jid(jid))
                 } else {

@@ -1,4 +1,5 @@
 import Foundation
+import WadialModels
 
 /// Text with `{{name}}` placeholders, filled in when an action runs.
 ///
@@ -43,16 +44,16 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         var unescaped: [String] = []
         var text = ""
         var rest = Substring(source)
-        while let open = rest.firstRange(of: "{{") {
+        while let open = rest.firstRange(ofASCII: "{{") {
             text += rest[..<open.lowerBound]
             rest = rest[open.upperBound...]
             var triple = false
-            if rest.hasPrefix("{") {
+            if rest.utf8.first == UInt8(ascii: "{") {
                 triple = true
                 rest = rest.dropFirst()
             }
-            let closer = triple ? "}}}" : "}}"
-            guard let close = rest.firstRange(of: closer) else {
+            let closer: StaticString = triple ? "}}}" : "}}"
+            guard let close = rest.firstRange(ofASCII: closer) else {
                 throw ParseError(message: "\"{{\" is not closed by \"\(closer)\"", suggestion: nil)
             }
             var name = String(rest[..<close.lowerBound].trimmingBlanks)

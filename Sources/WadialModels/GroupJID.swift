@@ -6,12 +6,22 @@ public struct GroupJID: Sendable, Hashable, Comparable, TextCoded, CustomStringC
 
     /// Nil unless `string` is a well-formed group JID.
     public init?(_ string: String) {
+        // By bytes: one or two runs of 1 to 40 ASCII digits joined by "-", then "@g.us".
         guard string.hasSuffix(Self.suffix) else { return nil }
-        let local = string.dropLast(Self.suffix.count)
-        let parts = local.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count),
-              parts.allSatisfy({ !$0.isEmpty && $0.count <= 40 && $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
+        var parts = 1
+        var run = 0
+        for byte in string.utf8.dropLast(Self.suffix.utf8.count) {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                run += 1
+                guard run <= 40 else { return nil }
+            } else if byte == UInt8(ascii: "-"), run > 0, parts == 1 {
+                parts = 2
+                run = 0
+            } else {
+                return nil
+            }
+        }
+        guard run > 0 else { return nil }
         rawValue = string
     }
 

@@ -1,66 +1,46 @@
 /// Builds the `Node` tree from events, without recursion, so deep input cannot exhaust the stack.
+///
+/// Finished nodes wait on one flat stack (`values`) until their collection ends; an open
+/// collection is only where its children start. A mapping's children alternate key, value.
+/// Nothing is rebuilt per child: a child is one append, a collection one slice at its end.
 struct Composer {
     private struct Anchored {
         let node: Node
         let size: Int
     }
 
-    private enum Entry {
-        case pair(Node.Mapping.Pair)
-        case merge(Node)
-    }
-
-    private enum Content {
-        case sequence([Node])
-        case mapping(entries: [Entry], pendingKey: Node?, keys: KeyIndex)
-    }
-
-    /// The keys of a mapping being built, to find duplicates. Most mappings have a handful of
-    /// scalar keys: those are compared by value in a list; a dictionary takes over past 16 keys.
-    struct KeyIndex {
-        private enum Identity: Hashable {
-            case scalar(Node.Scalar.Value)
-            case other(Node)
-        }
-
-        private var small: [(Identity, Mark)] = []
-        private var large: [Identity: Mark]?
-
-        private static func identity(_ key: Node) -> Identity {
-            if let scalar = key.scalar { .scalar(scalar.value) } else { .other(key) }
-        }
-
-        /// Adds `key`; the mark of the same key set earlier, if any (then nothing is added).
-        mutating func insert(_ key: Node) -> Mark? {
-            let identity = Self.identity(key)
-            if var large {
-                if let first = large[identity] { return first }
-                self.large = nil  // keep the dictionary uniquely referenced while inserting
-                large[identity] = key.mark
-                self.large = large
-                return nil
-            }
-            if let first = small.first(where: { $0.0 == identity }) { return first.1 }
-            small.append((identity, key.mark))
-            if small.count > 16 {
-                large = Dictionary(small, uniquingKeysWith: { first, _ in first })
-                small = []
-            }
-            return nil
-        }
-    }
-
-    private struct Frame {
-        var content: Content
+    private struct Open {
+        let isMapping: Bool
         let anchor: String?
         let mark: Mark
         let isFlow: Bool
+        /// Where its children start in `values`.
+        let start: Int
         var size = 1
+        var hasMerge = false
+        /// Some value below holds a `$` (substitution walks only such collections).
+        var valuesHoldDollar = false
+        /// The keys by identity once the mapping has more than `smallMapping` of them.
+        var keyIndex: [KeyIdentity: Mark]?
     }
+
+    /// A key's identity for finding duplicates: keys are equal when their values are.
+    enum KeyIdentity: Hashable {
+        case scalar(Node.Scalar.Value)
+        case other(Node)
+
+        init(_ key: Node) {
+            if let scalar = key.scalar { self = .scalar(scalar.value) } else { self = .other(key) }
+        }
+    }
+
+    /// Mappings up to this many keys are searched for a duplicate in place; larger ones get an index.
+    static let smallMapping = 16
 
     private let source: SourceText
     private let limits: YAMLParser.Limits
-    private var stack: [Frame] = []
+    private var open: [Open] = []
+    private var values: [Node] = []
     private var anchors: [String: Anchored] = [:]
     private var documents = 0
     private var nodeCount = 0
@@ -93,34 +73,34 @@ struct Composer {
                 throw .composer(source.diagnostic(at: mark, "unknown anchor \"\(anchor)\": define it with &\(anchor) before using *\(anchor)"))
             }
             try count(target.size, at: mark)
-            try add(target.node, size: target.size)
-        case .scalar(let scalar, let anchor, let tag):
+            try add(target.node, size: target.size, holdsDollar: Self.holdsDollar(target.node))
+        case .scalar(let scalar, let anchor, let tag, let holdsDollar):
             try checkScalarTag(tag, scalar)
             try count(1, at: scalar.mark)
             let node = Node.scalar(scalar)
             if let anchor { anchors[anchor] = Anchored(node: node, size: 1) }
-            try add(node, size: 1)
+            try add(node, size: 1, holdsDollar: holdsDollar)
         case .sequenceStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "seq", at: mark)
-            try push(Frame(content: .sequence([]), anchor: anchor, mark: mark, isFlow: isFlow))
+            try push(Open(isMapping: false, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count))
         case .mappingStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "map", at: mark)
-            try push(Frame(content: .mapping(entries: [], pendingKey: nil, keys: KeyIndex()), anchor: anchor, mark: mark, isFlow: isFlow))
+            try push(Open(isMapping: true, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count))
         case .sequenceEnd, .mappingEnd:
-            guard let frame = stack.popLast() else { return false }
+            guard let frame = open.popLast() else { return false }
             let node = try finish(frame)
             if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, size: frame.size) }
-            try add(node, size: frame.size)
+            try add(node, size: frame.size, holdsDollar: frame.valuesHoldDollar)
         }
         return false
     }
 
-    private mutating func push(_ frame: Frame) throws(YAMLError) {
-        guard stack.count < limits.maxDepth else {
+    private mutating func push(_ frame: Open) throws(YAMLError) {
+        guard open.count < limits.maxDepth else {
             throw .limit(source.diagnostic(at: frame.mark, "nesting is deeper than \(limits.maxDepth) levels"))
         }
         try count(1, at: frame.mark)
-        stack.append(frame)
+        open.append(frame)
     }
 
     private mutating func count(_ nodes: Int, at mark: Mark) throws(YAMLError) {
@@ -130,65 +110,107 @@ struct Composer {
         }
     }
 
-    private mutating func add(_ node: Node, size: Int) throws(YAMLError) {
-        guard var parent = stack.popLast() else {
+    private static func holdsDollar(_ node: Node) -> Bool {
+        switch node {
+        case .scalar(let scalar): scalar.string.utf8.contains(UInt8(ascii: "$"))
+        case .sequence(let sequence): sequence.valuesHoldDollar
+        case .mapping(let mapping): mapping.valuesHoldDollar
+        }
+    }
+
+    private mutating func add(_ node: Node, size: Int, holdsDollar: Bool) throws(YAMLError) {
+        guard let last = open.indices.last else {
             root = node
             return
         }
-        parent.size += size
-        switch parent.content {
-        case .sequence(var items):
-            parent.content = .sequence([])  // keep `items` uniquely referenced while appending
-            items.append(node)
-            parent.content = .sequence(items)
-        case .mapping(var entries, let pendingKey, var keys):
-            parent.content = .sequence([])
-            if let key = pendingKey {
-                if Self.isMergeKey(key) {
-                    entries.append(.merge(node))
-                } else {
-                    if let first = keys.insert(key) {
-                        stack.append(parent)
-                        throw .composer(source.diagnostic(
-                            at: key.mark, "duplicate key \(Self.describe(key)); it was first set at line \(first.line)"))
-                    }
-                    entries.append(.pair(.init(key: key, value: node)))
-                }
-                parent.content = .mapping(entries: entries, pendingKey: nil, keys: keys)
-            } else {
-                parent.content = .mapping(entries: entries, pendingKey: node, keys: keys)
+        open[last].size += size
+        let start = open[last].start
+        // In a mapping, an even count of children before this one makes it a key.
+        if open[last].isMapping, (values.count - start) % 2 == 0 {
+            if Self.isMergeKey(node) {
+                open[last].hasMerge = true
+            } else if let first = try duplicate(of: node, in: last) {
+                throw .composer(source.diagnostic(
+                    at: node.mark, "duplicate key \(Self.describe(node)); it was first set at line \(first.line)"))
             }
+        } else if holdsDollar {
+            open[last].valuesHoldDollar = true
         }
-        stack.append(parent)
+        values.append(node)
     }
 
-    private func finish(_ frame: Frame) throws(YAMLError) -> Node {
-        switch frame.content {
-        case .sequence(let items):
-            return .sequence(Node.Sequence(items, mark: frame.mark, isFlow: frame.isFlow))
-        case .mapping(let entries, _, _):
-            var pairs: [Node.Mapping.Pair] = []
-            pairs.reserveCapacity(entries.count)
-            // The keys already set: needed only when a merge key brings more.
-            var present: Set<Node>?
-            for entry in entries {
-                switch entry {
-                case .pair(let pair):
+    /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any.
+    private mutating func duplicate(of key: Node, in frame: Int) throws(YAMLError) -> Mark? {
+        let start = open[frame].start
+        let keys = (values.count - start) / 2
+        if var index = open[frame].keyIndex {
+            if let first = index[KeyIdentity(key)] { return first }
+            open[frame].keyIndex = nil  // keep the dictionary uniquely referenced while inserting
+            index[KeyIdentity(key)] = key.mark
+            open[frame].keyIndex = index
+            return nil
+        }
+        if let scalar = key.scalar {
+            // Keys of different text are equal only when neither is a string (`1` and `0x1`).
+            let value = scalar.value
+            let isString = if case .string = value { true } else { false }
+            for offset in Swift.stride(from: start, to: values.count, by: 2) {
+                guard case .scalar(let other) = values[offset], !Self.isMergeKey(values[offset]) else { continue }
+                if other.string == scalar.string || !isString, other.value == value { return other.mark }
+            }
+        } else {
+            for offset in Swift.stride(from: start, to: values.count, by: 2) where values[offset] == key && !Self.isMergeKey(values[offset]) {
+                return values[offset].mark
+            }
+        }
+        if keys + 1 > Self.smallMapping {
+            var index: [KeyIdentity: Mark] = [:]
+            for offset in Swift.stride(from: start, to: values.count, by: 2) where !Self.isMergeKey(values[offset]) {
+                let identity = KeyIdentity(values[offset])
+                if index[identity] == nil { index[identity] = values[offset].mark }
+            }
+            index[KeyIdentity(key)] = key.mark
+            open[frame].keyIndex = index
+        }
+        return nil
+    }
+
+    private mutating func finish(_ frame: Open) throws(YAMLError) -> Node {
+        defer { values.removeSubrange(frame.start...) }
+        guard frame.isMapping else {
+            var sequence = Node.Sequence(Array(values[frame.start...]), mark: frame.mark, isFlow: frame.isFlow)
+            sequence.valuesHoldDollar = frame.valuesHoldDollar
+            return .sequence(sequence)
+        }
+        var pairs: [Node.Mapping.Pair] = []
+        pairs.reserveCapacity((values.count - frame.start) / 2)
+        for offset in Swift.stride(from: frame.start, to: values.count - 1, by: 2) {
+            pairs.append(.init(key: values[offset], value: values[offset + 1]))
+        }
+        if frame.hasMerge { pairs = try merged(pairs) }
+        var mapping = Node.Mapping(pairs, mark: frame.mark, isFlow: frame.isFlow)
+        mapping.valuesHoldDollar = frame.valuesHoldDollar || frame.hasMerge
+        return .mapping(mapping)
+    }
+
+    /// The pairs with each merge key (`<<`) replaced by the pairs it brings: explicit keys win
+    /// over merged ones; among merged sources, the earlier wins.
+    private func merged(_ entries: [Node.Mapping.Pair]) throws(YAMLError) -> [Node.Mapping.Pair] {
+        var pairs: [Node.Mapping.Pair] = []
+        var seen = Set(entries.lazy.filter { !Self.isMergeKey($0.key) }.map(\.key))
+        for entry in entries {
+            guard Self.isMergeKey(entry.key) else {
+                pairs.append(entry)
+                continue
+            }
+            for source in try mergeSources(entry.value) {
+                for pair in source.pairs where !seen.contains(pair.key) {
+                    seen.insert(pair.key)
                     pairs.append(pair)
-                case .merge(let value):
-                    // Explicit keys win over merged ones; among merged sources, the earlier wins.
-                    var seen = present ?? Set(entries.compactMap { if case .pair(let pair) = $0 { pair.key } else { nil } })
-                    for source in try mergeSources(value) {
-                        for pair in source.pairs where !seen.contains(pair.key) {
-                            seen.insert(pair.key)
-                            pairs.append(pair)
-                        }
-                    }
-                    present = seen
                 }
             }
-            return .mapping(Node.Mapping(pairs, mark: frame.mark, isFlow: frame.isFlow))
         }
+        return pairs
     }
 
     private func mergeSources(_ value: Node) throws(YAMLError) -> [Node.Mapping] {

@@ -14,6 +14,9 @@ extension Node {
         public var pairs: [Pair]
         public var mark: Mark
         public var isFlow: Bool
+        /// Some value below holds a `$`; false only when the parser saw none, so that `${VAR}`
+        /// substitution can skip the collection. Not part of equality.
+        public var valuesHoldDollar = true
 
         public init(_ pairs: [Pair], mark: Mark = Mark(line: 1, column: 1), isFlow: Bool = false) {
             self.pairs = pairs

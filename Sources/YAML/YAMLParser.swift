@@ -1,4 +1,7 @@
 import CYaml
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Parses YAML text into a `Node` with libyaml's event API.
 ///
@@ -64,7 +67,8 @@ enum Event {
     case streamStart, streamEnd
     case documentStart(Mark), documentEnd
     case alias(anchor: String, mark: Mark)
-    case scalar(Node.Scalar, anchor: String?, tag: String?)
+    /// `holdsDollar`: the value has a `$` (where `${VAR}` substitution has work).
+    case scalar(Node.Scalar, anchor: String?, tag: String?, holdsDollar: Bool)
     case sequenceStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
     case sequenceEnd
     case mappingStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
@@ -185,8 +189,11 @@ final class EventStream {
         case YAML_SCALAR_EVENT:
             let data = raw.data.scalar
             let text: String
+            var holdsDollar = false
             if let value = data.value {
-                text = String(decoding: UnsafeBufferPointer(start: value, count: data.length), as: UTF8.self)
+                let bytes = UnsafeBufferPointer(start: value, count: data.length)
+                text = String(decoding: bytes, as: UTF8.self)
+                holdsDollar = memchr(value, Int32(UInt8(ascii: "$")), data.length) != nil
             } else {
                 text = ""
             }
@@ -199,7 +206,7 @@ final class EventStream {
                 default: .plain
                 }
             let tag = string(data.tag)
-            return .scalar(Node.Scalar(text, style: style, tag: tag, mark: mark), anchor: string(data.anchor), tag: tag)
+            return .scalar(Node.Scalar(text, style: style, tag: tag, mark: mark), anchor: string(data.anchor), tag: tag, holdsDollar: holdsDollar)
         case YAML_SEQUENCE_START_EVENT:
             let data = raw.data.sequence_start
             return .sequenceStart(

@@ -124,6 +124,27 @@ struct ComposerTests {
         #expect(throws: Never.self) { try YAMLParser().parse("{" + (1...20).map { "\($0): x" }.joined(separator: ", ") + ", \"1\": b}\n") }
     }
 
+    /// Substitution skips collections the parser saw no `$` in; a `$` anywhere in a value below
+    /// (an alias included) must mark every collection above it, and a `$` in a key must not.
+    @Test func collectionsKnowWhetherAValueHoldsADollar() throws {
+        let node = try parse("""
+            plain: { a: [x, y], b: 1 }
+            deep: { a: [x, { url: "http://${HOST}" }] }
+            keyed: { "$k": v }
+            base: &b [cost $5]
+            copy: { c: *b }
+            """)
+        let mapping = try #require(node.mapping)
+        #expect(mapping.valuesHoldDollar)
+        #expect(mapping["plain"]?.mapping?.valuesHoldDollar == false)
+        #expect(mapping["plain"]?.mapping?["a"]?.sequence?.valuesHoldDollar == false)
+        #expect(mapping["deep"]?.mapping?.valuesHoldDollar == true)
+        #expect(mapping["deep"]?.mapping?["a"]?.sequence?.valuesHoldDollar == true)
+        #expect(mapping["keyed"]?.mapping?.valuesHoldDollar == false)
+        #expect(mapping["copy"]?.mapping?.valuesHoldDollar == true)
+        #expect(try parse("a: [1, 2]").mapping?.valuesHoldDollar == false)
+    }
+
     @Test func secondDocumentIsAnError() throws {
         let error = try failure("a: 1\n---\nb: 2\n")
         #expect(error.isComposerError)

@@ -1,0 +1,46 @@
+/// Byte-level checks for text that must be ASCII anyway (ids, JIDs, template markers): a
+/// `Character` property costs hundreds of instructions a call, a byte compare one, and loading
+/// ten thousand rules makes millions of them.
+public enum ASCII {
+    public static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    public static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+    }
+
+    public static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isLetter(byte) }
+
+    /// A space or a tab: what `trimmingBlanks` removes among ASCII characters.
+    public static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+}
+
+extension Substring {
+    /// The first occurrence of the ASCII text `needle`, found by comparing bytes (Foundation's
+    /// `range(of:)` and the stdlib's `firstRange(of:)` cost thousands of instructions a call).
+    /// An ASCII byte in UTF-8 is always a whole scalar, so the bounds are valid indices.
+    public func firstRange(ofASCII needle: StaticString) -> Range<Index>? {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let head = pattern.first else { return nil }
+        let found: Int?? = utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var offset = 0
+            while offset + pattern.count <= bytes.count {
+                if bytes[offset] == head, !zip(bytes[offset...], pattern).contains(where: { $0 != $1 }) { return offset }
+                offset += 1
+            }
+            return nil
+        }
+        let offset: Int?
+        if let found {
+            offset = found
+        } else {
+            // Not contiguous (a bridged string): the same search over the view.
+            let bytes = Array(utf8)
+            offset = bytes.indices.first { start in
+                start + pattern.count <= bytes.count && zip(bytes[start...], pattern).allSatisfy { $0 == $1 }
+            }
+        }
+        guard let offset else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: offset)
+        return lower..<utf8.index(lower, offsetBy: pattern.count)
+    }
+}
