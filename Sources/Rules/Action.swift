@@ -43,8 +43,12 @@ public enum Action: Sendable, Hashable {
 
         public var description: String { name }
 
+        /// The names of `allCases`, in order.
+        public static let names: [String] = allCases.map(\.name)
+        private static let byName: [String: Kind] = Dictionary(allCases.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
         public init?(name: String) {
-            guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            guard let kind = Self.byName[name] else { return nil }
             self = kind
         }
 

@@ -13,12 +13,12 @@ final class DecodingContext {
     private var unsubstituted: Set<Mark> = []
 
     /// Numbers files already read in this load, shared by the files of a rule set.
-    let numbersFiles: NumbersFileCache
+    let memo: LoadMemo
 
-    init(source: SourceText, directory: String, numbersFiles: NumbersFileCache = NumbersFileCache()) {
+    init(source: SourceText, directory: String, memo: LoadMemo = LoadMemo()) {
         self.source = source
         self.directory = directory
-        self.numbersFiles = numbersFiles
+        self.memo = memo
     }
 
     var file: String { source.name }
@@ -204,12 +204,13 @@ final class DecodingContext {
 
     /// One of `names`, or an error naming them (with the closest as a suggestion).
     func choice(_ node: Node, _ path: KeyPath, among names: [String]) -> String? {
+        if let scalar = node.scalar, names.contains(scalar.string), scalar.value != .null { return scalar.string }
+        // Only a wrong value pays for the message.
         let what = "one of \(names.joined(separator: ", "))"
         guard let scalar = node.scalar, scalar.value != .null else {
             expected(what, found: node, path)
             return nil
         }
-        if names.contains(scalar.string) { return scalar.string }
         var suggestion = Suggestion.closest(to: scalar.string, among: names).map { "did you mean \"\($0)\"?" }
         if case .bool(let flag) = scalar.value, names.contains("off"), !flag { suggestion = "write off" }
         report(node.mark, path, "expected \(what); found \(node.kindDescription)", suggestion: suggestion)
@@ -232,7 +233,11 @@ final class DecodingContext {
             report(node.mark, path, "\"\(name.truncated)\" is not a time zone: IANA names are at most 64 characters, like Europe/Berlin")
             return nil
         }
-        if TimeZone(identifier: name) != nil, name.contains("/") || name == "UTC" || name == "GMT" { return name }
+        if memo.zones.contains(name) { return name }
+        if TimeZone(identifier: name) != nil, name.utf8.contains(UInt8(ascii: "/")) || name == "UTC" || name == "GMT" {
+            memo.zones.insert(name)
+            return name
+        }
         let suggestion = Suggestion.closest(to: name, among: TimeZone.knownTimeZoneIdentifiers + ["UTC"]).map { "did you mean \"\($0)\"?" }
         report(node.mark, path, "unknown time zone \"\(name.truncated)\"; expected an IANA name like Europe/Berlin or UTC", suggestion: suggestion)
         return nil
@@ -273,9 +278,9 @@ extension StringProtocol {
     var trimmingBlanks: SubSequence { trimming { $0.isWhitespace && !$0.isNewline } }
 }
 
-/// The numbers files of one load, by resolved path: each is read and checked once, however many
-/// rules name it (and its problems are reported once).
-final class NumbersFileCache {
+/// What one load works out once, however many rules ask: numbers files by resolved path (read
+/// and checked once, their problems reported once), cron expressions by text.
+final class LoadMemo {
     enum Entry {
         case numbers(Set<PhoneNumber>)
         case failed
@@ -284,4 +289,14 @@ final class NumbersFileCache {
     var entries: [String: Entry] = [:]
     /// Paths as written, by folder, resolved once (Foundation's path functions are slow on Linux).
     var resolutions: [String: (resolved: String, key: String)] = [:]
+    /// Time zone names found valid.
+    var zones: Set<String> = []
+    private var crons: [String: Result<CronExpression, CronExpression.ParseError>] = [:]
+
+    func cron(_ text: String) -> Result<CronExpression, CronExpression.ParseError> {
+        if let known = crons[text] { return known }
+        let parsed = Result { () throws(CronExpression.ParseError) in try CronExpression(parsing: text) }
+        crons[text] = parsed
+        return parsed
+    }
 }

@@ -33,7 +33,7 @@ extension RuleDecoder {
     }
 
     private func decodeAction(_ node: Node, _ path: KeyPath, trigger: Trigger?, inviteAvailable: Bool) -> Action? {
-        let names = Action.Kind.allCases.map(\.name)
+        let names = Action.Kind.names
         let name: String
         let keyMark: Mark
         var value: Node?

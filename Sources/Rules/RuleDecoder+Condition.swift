@@ -107,21 +107,21 @@ extension RuleDecoder {
         guard let written = context.nonEmptyString(node, path, what: "a file path") else { return nil }
         let memo = context.directory + "\u{0}" + written
         let (resolved, key): (String, String)
-        if let known = context.numbersFiles.resolutions[memo] {
+        if let known = context.memo.resolutions[memo] {
             (resolved, key) = known
         } else {
             resolved = written.hasPrefix("/") ? written : (context.directory as NSString).appendingPathComponent(written)
             // One entry per file, however its path is spelled (`vetted.txt`, `./vetted.txt`).
             key = (resolved as NSString).standardizingPath
-            context.numbersFiles.resolutions[memo] = (resolved, key)
+            context.memo.resolutions[memo] = (resolved, key)
         }
-        switch context.numbersFiles.entries[key] {
+        switch context.memo.entries[key] {
         case .numbers(let numbers)?: return NumbersFile(path: written, resolvedPath: resolved, numbers: numbers)
         case .failed?: return nil
         case nil: break
         }
         let numbers = readNumbersFile(node, path, resolved)
-        context.numbersFiles.entries[key] = numbers.map { .numbers($0) } ?? .failed
+        context.memo.entries[key] = numbers.map { .numbers($0) } ?? .failed
         return numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
     }
 

@@ -77,10 +77,9 @@ extension RuleDecoder {
         }
         var timing: ScheduleTrigger.Timing?
         if let field = cronField, let text = context.nonEmptyString(field.value, path.key("cron"), what: "a cron expression") {
-            do {
-                timing = .cron(try CronExpression(parsing: text))
-            } catch {
-                context.report(field.value.mark, path.key("cron"), error.message, suggestion: error.suggestion)
+            switch context.memo.cron(text) {
+            case .success(let expression): timing = .cron(expression)
+            case .failure(let error): context.report(field.value.mark, path.key("cron"), error.message, suggestion: error.suggestion)
             }
         }
         if let field = everyField, let duration = context.duration(field.value, path.key("every"), minimum: Settings.minimumPollInterval) {

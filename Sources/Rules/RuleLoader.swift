@@ -90,10 +90,10 @@ public struct RuleLoader: Sendable {
         let parser = YAMLParser(limits: limits)
         let substitution = EnvironmentSubstitution(environment: environment)
         var parsed: [(Source, Node?, DecodingContext)] = []
-        let numbersFiles = NumbersFileCache()
+        let memo = LoadMemo()
         for source in sources {
             let context = DecodingContext(
-                source: SourceText(name: source.name, text: source.text), directory: source.directory, numbersFiles: numbersFiles)
+                source: SourceText(name: source.name, text: source.text), directory: source.directory, memo: memo)
             do {
                 let root = try parser.parse(source.text, file: source.name)
                 parsed.append((source, root.map { substitution.apply($0, .root, context) }, context))

@@ -14,8 +14,9 @@ struct Composer {
         let anchor: String?
         let mark: Mark
         let isFlow: Bool
-        /// Where its children start in `values`.
+        /// Where its children start in `values`, and its keys' prints in `keyPrints`.
         let start: Int
+        let keyStart: Int
         var size = 1
         var hasMerge = false
         /// Some value below holds a `$` (substitution walks only such collections).
@@ -41,6 +42,9 @@ struct Composer {
     private let limits: YAMLParser.Limits
     private var open: [Open] = []
     private var values: [Node] = []
+    /// One print per key of each open mapping, parallel to its keys in `values`: keys with
+    /// different prints are different, so a duplicate is looked for by comparing integers.
+    private var keyPrints: [UInt64] = []
     private var anchors: [String: Anchored] = [:]
     private var documents = 0
     private var nodeCount = 0
@@ -82,10 +86,10 @@ struct Composer {
             try add(node, size: 1, holdsDollar: holdsDollar)
         case .sequenceStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "seq", at: mark)
-            try push(Open(isMapping: false, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count))
+            try push(Open(isMapping: false, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count, keyStart: keyPrints.count))
         case .mappingStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "map", at: mark)
-            try push(Open(isMapping: true, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count))
+            try push(Open(isMapping: true, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count, keyStart: keyPrints.count))
         case .sequenceEnd, .mappingEnd:
             guard let frame = open.popLast() else { return false }
             let node = try finish(frame)
@@ -129,6 +133,7 @@ struct Composer {
         if open[last].isMapping, (values.count - start) % 2 == 0 {
             if Self.isMergeKey(node) {
                 open[last].hasMerge = true
+                keyPrints.append(Self.mergePrint)
             } else if let first = try duplicate(of: node, in: last) {
                 throw .composer(source.diagnostic(
                     at: node.mark, "duplicate key \(Self.describe(node)); it was first set at line \(first.line)"))
@@ -139,31 +144,42 @@ struct Composer {
         values.append(node)
     }
 
-    /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any.
+    private static let mergePrint: UInt64 = 1 << 63 | 1
+    private static let nonStringPrint: UInt64 = 1 << 63 | 2
+    private static let collectionPrint: UInt64 = 1 << 63 | 3
+
+    /// A string key's print is a hash of its text (top bit clear); every other key shares one
+    /// print per kind and is compared in full.
+    private static func print(of key: Node) -> UInt64 {
+        guard let scalar = key.scalar else { return collectionPrint }
+        guard case .string(let text) = scalar.value else { return nonStringPrint }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash & ~(1 << 63)
+    }
+
+    /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any; records
+    /// the key's print either way.
     private mutating func duplicate(of key: Node, in frame: Int) throws(YAMLError) -> Mark? {
         let start = open[frame].start
-        let keys = (values.count - start) / 2
+        let keyStart = open[frame].keyStart
+        let print = Self.print(of: key)
         if var index = open[frame].keyIndex {
+            keyPrints.append(print)
             if let first = index[KeyIdentity(key)] { return first }
             open[frame].keyIndex = nil  // keep the dictionary uniquely referenced while inserting
             index[KeyIdentity(key)] = key.mark
             open[frame].keyIndex = index
             return nil
         }
-        if let scalar = key.scalar {
-            // Keys of different text are equal only when neither is a string (`1` and `0x1`).
-            let value = scalar.value
-            let isString = if case .string = value { true } else { false }
-            for offset in Swift.stride(from: start, to: values.count, by: 2) {
-                guard case .scalar(let other) = values[offset], !Self.isMergeKey(values[offset]) else { continue }
-                if other.string == scalar.string || !isString, other.value == value { return other.mark }
-            }
-        } else {
-            for offset in Swift.stride(from: start, to: values.count, by: 2) where values[offset] == key && !Self.isMergeKey(values[offset]) {
-                return values[offset].mark
-            }
+        var identity: KeyIdentity?
+        for (offset, earlier) in keyPrints[keyStart...].enumerated() where earlier == print {
+            let other = values[start + 2 * offset]
+            identity = identity ?? KeyIdentity(key)
+            if KeyIdentity(other) == identity { return other.mark }
         }
-        if keys + 1 > Self.smallMapping {
+        keyPrints.append(print)
+        if keyPrints.count - keyStart > Self.smallMapping {
             var index: [KeyIdentity: Mark] = [:]
             for offset in Swift.stride(from: start, to: values.count, by: 2) where !Self.isMergeKey(values[offset]) {
                 let identity = KeyIdentity(values[offset])
@@ -176,7 +192,10 @@ struct Composer {
     }
 
     private mutating func finish(_ frame: Open) throws(YAMLError) -> Node {
-        defer { values.removeSubrange(frame.start...) }
+        defer {
+            values.removeSubrange(frame.start...)
+            keyPrints.removeSubrange(frame.keyStart...)
+        }
         guard frame.isMapping else {
             var sequence = Node.Sequence(Array(values[frame.start...]), mark: frame.mark, isFlow: frame.isFlow)
             sequence.valuesHoldDollar = frame.valuesHoldDollar

@@ -37,6 +37,13 @@ extension Node.Scalar {
             guard scalar.style == .plain else { return .string(text) }
             // Most scalars are words: only these first characters can start a null, a bool or a number.
             if let first = text.utf8.first, !mayBeNonString(first) { return .string(text) }
+            // Keys and words such as `then` or `not`: a letter starts no number, only the null and
+            // boolean words (at most 5 letters), so the number parsers are not tried.
+            if let first = text.utf8.first, first >= UInt8(ascii: "A") {
+                if text.utf8.count > 5 { return .string(text) }
+                if isNull(text) { return .null }
+                return bool(text).map(Value.bool) ?? .string(text)
+            }
             if isNull(text) { return .null }
             if let value = bool(text) { return .bool(value) }
             if let value = int(text) { return .int(value) }
