@@ -41,6 +41,8 @@ public struct RuleWarning: Sendable, Hashable, CustomStringConvertible, Encodabl
 public enum ConflictCheck {
     /// One place that sets a setting.
     struct Setter {
+        /// Which rule or policy (its position among them): its own setters are never paired.
+        var owner: Int
         var what: String
         var location: SourceLocation?
         var groups: GroupTargets
@@ -120,7 +122,7 @@ public enum ConflictCheck {
 
     public static func check(_ set: RuleSet) -> Report {
         var setters: [Setter] = []
-        for rule in set.rules where rule.enabled && rule.mode == .enforce {
+        for (owner, rule) in set.rules.enumerated() where rule.enabled && rule.mode == .enforce {
             var bounds = Bounds(rule.condition)
             if case .memberCount(let trigger) = rule.trigger {
                 switch trigger.threshold {
@@ -138,19 +140,23 @@ public enum ConflictCheck {
             }
             for id in order {
                 guard let change = last[id] else { continue }
-                setters.append(Setter(what: "rule \"\(rule.id)\"", location: rule.location, groups: rule.groups, change: change, bounds: bounds, isPolicy: false))
+                setters.append(Setter(owner: owner, what: "rule \"\(rule.id)\"", location: rule.location, groups: rule.groups, change: change, bounds: bounds, isPolicy: false))
             }
         }
-        for policy in set.policies where policy.enabled && policy.mode == .enforce {
+        for (index, policy) in set.policies.enumerated() where policy.enabled && policy.mode == .enforce {
             for (setting, value) in policy.ensure.known {
-                setters.append(Setter(what: "policy \"\(policy.id)\"", location: policy.location, groups: policy.groups,
+                setters.append(Setter(owner: set.rules.count + index, what: "policy \"\(policy.id)\"", location: policy.location, groups: policy.groups,
                                       change: SettingChange(setting.id, value), bounds: Bounds(policy.condition), isPolicy: true))
             }
         }
         // Pairs with a policy in them, of one setting: each policy against every rule and every
         // later policy that set the same setting (rules against rules are never paired). The
-        // footprints are worked out once per setter.
+        // footprints are worked out once per setter. The pairs are many (every policy against
+        // every rule of its setting): the loop reads plain arrays, not `Setter` copies.
         let footprints = setters.map { footprint($0.groups, set) }
+        let owners = setters.map(\.owner)
+        let values = setters.map(\.change.value)
+        let bounds = setters.map(\.bounds)
         var bySetting: [GroupSetting.ID: (rules: [Int], policies: [Int])] = [:]
         for (index, setter) in setters.enumerated() {
             if setter.isPolicy { bySetting[setter.change.id, default: ([], [])].policies.append(index) } else { bySetting[setter.change.id, default: ([], [])].rules.append(index) }
@@ -158,9 +164,9 @@ public enum ConflictCheck {
         var pairs: [(earlier: Int, later: Int)] = []
         for (setting, members) in bySetting {
             for (position, policy) in members.policies.enumerated() {
-                for other in members.rules + members.policies[(position + 1)...] {
-                    let (a, b) = (setters[policy], setters[other])
-                    guard a.what != b.what, a.change.value != b.change.value, a.bounds.overlaps(b.bounds, setting: setting),
+                for other in [members.rules[...], members.policies[(position + 1)...]].joined() {
+                    guard owners[policy] != owners[other], values[policy] != values[other],
+                          bounds[policy].overlaps(bounds[other], setting: setting),
                           overlap(footprints[policy], footprints[other]) else { continue }
                     pairs.append((min(policy, other), max(policy, other)))
                 }
@@ -191,19 +197,19 @@ public enum ConflictCheck {
 
     /// Parts of a `groups:` footprint: the kinds they can select, and the JIDs when only listed
     /// JIDs can match (nil when a subject pattern or a kind alone selects).
-    private static func footprint(_ targets: GroupTargets, _ set: RuleSet) -> [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)] {
+    private static func footprint(_ targets: GroupTargets, _ set: RuleSet) -> [Footprint] {
         switch targets {
         case .all:
-            return [([.group], nil)]
+            return [Footprint(kinds: [.group], jids: nil)]
         case .some(let references):
             return references.compactMap { reference in
                 switch reference {
                 case .jid(let jid):
-                    return ([.group], [jid])
+                    return Footprint(kinds: [.group], jids: [jid])
                 case .named(let name):
                     guard let selector = set.selector(named: name) else { return nil }
                     let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
-                    return (selector.selectedKinds, listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
+                    return Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
                 }
             }
         }
@@ -211,13 +217,27 @@ public enum ConflictCheck {
 
     /// Whether two footprints can share a group: a kind in common, and JIDs in common unless a
     /// pattern or a kind alone selects on one side.
-    private static func overlap(_ left: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)], _ right: [(kinds: Set<GroupKind>, jids: Set<GroupJID>?)]) -> Bool {
-        left.contains { a in
-            right.contains { b in
-                guard !a.kinds.isDisjoint(with: b.kinds) else { return false }
+    private static func overlap(_ left: [Footprint], _ right: [Footprint]) -> Bool {
+        for a in left {
+            for b in right where a.kinds & b.kinds != 0 {
                 guard let aJIDs = a.jids, let bJIDs = b.jids else { return true }
-                return !aJIDs.isDisjoint(with: bJIDs)
+                if !aJIDs.isDisjoint(with: bJIDs) { return true }
             }
+        }
+        return false
+    }
+
+    /// What one entry of `groups:` can select: its kinds (a bit each) and, when only listed JIDs
+    /// can match, those JIDs.
+    struct Footprint {
+        let kinds: UInt8
+        let jids: Set<GroupJID>?
+
+        init(kinds: Set<GroupKind>, jids: Set<GroupJID>?) {
+            self.kinds = kinds.reduce(0) { bits, kind in
+                bits | (1 << UInt8(GroupKind.allCases.firstIndex(of: kind) ?? 0))
+            }
+            self.jids = jids
         }
     }
 }
