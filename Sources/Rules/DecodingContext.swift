@@ -9,6 +9,10 @@ final class DecodingContext {
     /// The folder of the file, for paths written in it (`numbers_file:`).
     let directory: String
     private(set) var problems: [RuleProblem] = []
+    /// The problems of each numbers file this file read (by resolved path): files are decoded
+    /// side by side, each reading what it names, and a numbers file's problems are kept from the
+    /// first file only, as if they had been read one after the other.
+    var numbersFileProblems: [String: Range<Int>] = [:]
     /// Values whose `${VAR}` could not be substituted: already reported, so nothing more is said of them.
     private var unsubstituted: Set<Mark> = []
 
@@ -28,6 +32,12 @@ final class DecodingContext {
         problems.append(RuleProblem(
             file: source.name, mark: mark, path: path.description, message: message,
             suggestion: suggestion, sourceLine: mark.flatMap { source.line($0.line) }))
+    }
+
+    /// Drops the problems at `offsets` (another file reported them first).
+    func dropProblems(at offsets: [Range<Int>]) {
+        let dropped = Set(offsets.joined())
+        problems = problems.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
     }
 
     func reportUnsubstituted(_ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String?) {

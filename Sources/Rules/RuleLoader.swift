@@ -8,6 +8,8 @@ public import YAML
 public struct RuleLoader: Sendable {
     public var environment: [String: String]
     public var limits: YAMLParser.Limits
+    /// Files parsed and decoded side by side at most (the cores, unless `WADIAL_LOAD_THREADS`).
+    var threads = SideBySide.threads
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, limits: YAMLParser.Limits = .default) {
         self.environment = environment
@@ -89,16 +91,23 @@ public struct RuleLoader: Sendable {
         var problems: [RuleProblem] = []
         let parser = YAMLParser(limits: limits)
         let substitution = EnvironmentSubstitution(environment: environment)
-        var parsed: [(Source, Node?, DecodingContext)] = []
-        let memo = LoadMemo()
-        for source in sources {
-            let context = DecodingContext(
-                source: SourceText(name: source.name, text: source.text), directory: source.directory, memo: memo)
-            do {
+        // Files are parsed and decoded side by side (SideBySide); each has its own context and
+        // memo, and everything is merged in file order, so the result is the same as one by one.
+        let outcomes = SideBySide.map(sources.count, threads: threads) { index -> Result<(Source, Node?, DecodingContext), YAMLError> in
+            let source = sources[index]
+            let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory)
+            do throws(YAMLError) {
                 let root = try parser.parse(source.text, file: source.name)
-                parsed.append((source, root.map { substitution.apply($0, .root, context) }, context))
+                return .success((source, root.map { substitution.apply($0, .root, context) }, context))
             } catch {
-                problems.append(RuleProblem(error))
+                return .failure(error)
+            }
+        }
+        var parsed: [(Source, Node?, DecodingContext)] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let file): parsed.append(file)
+            case .failure(let error): problems.append(RuleProblem(error))
             }
         }
 
@@ -116,9 +125,15 @@ public struct RuleLoader: Sendable {
         let timezone = settings?.0.timezone ?? "UTC"
 
         var set = RuleSet(settings: settings?.0 ?? Settings())
+        let decoded = SideBySide.map(parsed.count, threads: threads) { index in
+            RuleFileDecoder(context: parsed[index].2).decode(parsed[index].1, defaultTimezone: timezone)
+        }
         var files: [(RuleFile, DecodingContext)] = []
-        for (source, root, context) in parsed {
-            let file = RuleFileDecoder(context: context).decode(root, defaultTimezone: timezone)
+        var numbersFilesRead: Set<String> = []
+        for ((source, _, context), file) in zip(parsed, decoded) {
+            // A numbers file's problems once, from the first file that names it.
+            let repeated = context.numbersFileProblems.filter { !numbersFilesRead.insert($0.key).inserted }
+            context.dropProblems(at: Array(repeated.values))
             files.append((file, context))
             set.files.append(source.name)
         }

@@ -337,3 +337,78 @@ struct NumbersFileSharingTests {
         }
     }
 }
+
+/// Files are parsed and decoded side by side; what a load returns or reports must be what it
+/// would be one file after the other, whatever finishes first.
+struct SideBySideLoadTests {
+    private func corpus() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("side-by-side-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "15551234567\nnot a number\n".write(to: directory.appendingPathComponent("bad.txt"), atomically: true, encoding: .utf8)
+        try "15551234567\n".write(to: directory.appendingPathComponent("good.txt"), atomically: true, encoding: .utf8)
+        for file in 0..<12 {
+            var text = "version: 1\n"
+            if file == 0 { text += "settings: { timezone: Europe/Berlin }\ngroups:\n  support: { subject: \"^Support\" }\n" }
+            text += "rules:\n"
+            for rule in 0..<40 {
+                let id = rule == 7 && file == 5 ? "r-0-1" : "r-\(file)-\(rule)"  // one id used twice, across files
+                let condition = switch rule % 5 {
+                case 0: "{ numbers_file: bad.txt }"
+                case 1: "{ numbers_file: ./good.txt }"
+                case 2: "{ numbers_file: missing.txt }"
+                case 3: "{ time: { after: \"25:00\" } }"
+                default: "{ number_prefix: [\"+49\"] }"
+                }
+                let groups = rule % 7 == 0 ? "[suport]" : "[support]"
+                text += "  - { id: \(id), groups: \(groups), trigger: { membership_requests: {} }, if: \(condition), then: [approve_requests] }\n"
+            }
+            try text.write(to: directory.appendingPathComponent(String(format: "rules-%02d.yaml", file)), atomically: true, encoding: .utf8)
+        }
+        try "version: 1\nrules: [ {id: x\n".write(to: directory.appendingPathComponent("rules-99.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    private func problems(_ directory: URL, threads: Int) -> [String] {
+        var loader = RuleLoader(environment: [:])
+        loader.threads = threads
+        do {
+            _ = try loader.load(paths: [directory.path])
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test func reportsWhatAOneByOneLoadReports() throws {
+        let directory = try corpus()
+        let oneByOne = problems(directory, threads: 1)
+        // Every kind is there: the shared bad numbers file once, the missing one once, a syntax error, ...
+        #expect(oneByOne.filter { $0.contains("\"not a number\" is not a phone number") }.count == 1)
+        #expect(oneByOne.filter { $0.contains("missing.txt\" does not exist") }.count == 1)
+        #expect(oneByOne.contains { $0.contains("already used") })
+        #expect(oneByOne.contains { $0.contains("rules-99.yaml") })
+        #expect(oneByOne.count > 100)
+        for _ in 0..<5 {
+            #expect(problems(directory, threads: 4) == oneByOne)
+        }
+    }
+
+    @Test func loadsWhatAOneByOneLoadLoads() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("side-by-side-ok-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "15551234567\n".write(to: directory.appendingPathComponent("good.txt"), atomically: true, encoding: .utf8)
+        for file in 0..<8 {
+            let rules = (0..<30).map { "  - { id: r-\(file)-\($0), groups: \"*\", trigger: { membership_requests: {} }, if: { numbers_file: good.txt }, then: [approve_requests] }\n" }
+            try ("version: 1\nrules:\n" + rules.joined()).write(to: directory.appendingPathComponent("r\(file).yaml"), atomically: true, encoding: .utf8)
+        }
+        var one = RuleLoader(environment: [:])
+        one.threads = 1
+        var many = RuleLoader(environment: [:])
+        many.threads = 4
+        let expected = try one.load(paths: [directory.path])
+        let found = try many.load(paths: [directory.path])
+        #expect(found.rules.map(\.id) == expected.rules.map(\.id))
+        #expect(found.rules == expected.rules)
+        #expect(found.files == expected.files)
+    }
+}
