@@ -153,7 +153,12 @@ public enum ConflictCheck {
         // later policy that set the same setting (rules against rules are never paired). The
         // footprints are worked out once per setter. The pairs are many (every policy against
         // every rule of its setting): the loop reads plain arrays, not `Setter` copies.
-        let footprints = setters.map { footprint($0.groups, set) }
+        var selectors: [String: Footprint] = [:]
+        for selector in set.groupSelectors where selectors[selector.name] == nil {
+            let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
+            selectors[selector.name] = Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
+        }
+        let footprints = setters.map { Reach(footprint($0.groups, selectors)) }
         let owners = setters.map(\.owner)
         let values = setters.map(\.change.value)
         let bounds = setters.map(\.bounds)
@@ -161,20 +166,32 @@ public enum ConflictCheck {
         for (index, setter) in setters.enumerated() {
             if setter.isPolicy { bySetting[setter.change.id, default: ([], [])].policies.append(index) } else { bySetting[setter.change.id, default: ([], [])].rules.append(index) }
         }
-        var pairs: [(earlier: Int, later: Int)] = []
-        for (setting, members) in bySetting {
+        // All pairs are counted; only the first `maximumWarnings` (by place) are kept, in order.
+        // Settings are independent: checked side by side, then merged.
+        let settings = Array(bySetting)
+        let found = SideBySide.map(settings.count) { index -> (count: Int, first: FirstPairs) in
+            let (setting, members) = settings[index]
+            var count = 0
+            var first = FirstPairs(limit: maximumWarnings)
             for (position, policy) in members.policies.enumerated() {
                 for other in [members.rules[...], members.policies[(position + 1)...]].joined() {
                     guard owners[policy] != owners[other], values[policy] != values[other],
-                          bounds[policy].overlaps(bounds[other], setting: setting),
-                          overlap(footprints[policy], footprints[other]) else { continue }
-                    pairs.append((min(policy, other), max(policy, other)))
+                          footprints[policy].overlaps(footprints[other]),
+                          bounds[policy].overlaps(bounds[other], setting: setting) else { continue }
+                    count += 1
+                    first.offer(Pair(earlier: min(policy, other), later: max(policy, other)))
                 }
             }
+            return (count, first)
         }
-        pairs.sort { ($0.earlier, $0.later) < ($1.earlier, $1.later) }
+        let count = found.reduce(0) { $0 + $1.count }
+        var first = FirstPairs(limit: maximumWarnings)
+        for part in found {
+            for pair in part.first.sorted { first.offer(pair) }
+        }
+        let pairs = first.sorted
         var warnings: [RuleWarning] = []
-        for pair in pairs.prefix(maximumWarnings) {
+        for pair in pairs {
             // Reported at the later place, naming the earlier.
             let (earlier, later) = (setters[pair.earlier], setters[pair.later])
             let setting = earlier.change.setting
@@ -186,18 +203,69 @@ public enum ConflictCheck {
                 suggestion: "give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), "
                     + "or select groups that do not overlap"))
         }
-        if pairs.count > maximumWarnings {
+        if count > maximumWarnings {
             warnings.append(RuleWarning(
                 location: nil,
-                message: "and \(pairs.count - maximumWarnings) more pairs of a rule and a policy, or two policies, that set one setting to different values",
+                message: "and \(count - maximumWarnings) more pairs of a rule and a policy, or two policies, that set one setting to different values",
                 suggestion: "the first \(maximumWarnings) are listed; fix those and check again"))
         }
-        return Report(warnings: warnings, pairs: pairs.count)
+        return Report(warnings: warnings, pairs: count)
+    }
+
+    struct Pair: Comparable {
+        let earlier: Int
+        let later: Int
+
+        static func < (lhs: Pair, rhs: Pair) -> Bool { (lhs.earlier, lhs.later) < (rhs.earlier, rhs.later) }
+    }
+
+    /// The `limit` smallest pairs offered, without keeping (or sorting) all of them: a rule set
+    /// can hold hundreds of thousands of conflicting pairs, of which a hundred are listed.
+    struct FirstPairs {
+        let limit: Int
+        private var kept: [Pair] = []
+        /// Once `limit` pairs are known to be at most this, a pair not below it is not among the first.
+        private var bound: Pair?
+
+        init(limit: Int) { self.limit = limit }
+
+        mutating func offer(_ pair: Pair) {
+            if let bound, !(pair < bound) { return }
+            kept.append(pair)
+            if kept.count > 2 * limit {
+                kept.sort()
+                kept.removeLast(kept.count - limit)
+                bound = kept.last
+            }
+        }
+
+        var sorted: [Pair] { Array(kept.sorted().prefix(limit)) }
+    }
+
+    /// Where a setter can act, for the pair loop: the kinds its pattern and kind-only entries
+    /// reach, the kinds of its listed-JID entries, and those entries.
+    struct Reach {
+        let open: UInt8
+        let listedKinds: UInt8
+        let listed: [Footprint]
+
+        init(_ footprints: [Footprint]) {
+            open = footprints.reduce(0) { $1.jids == nil ? $0 | $1.kinds : $0 }
+            listed = footprints.filter { $0.jids != nil }
+            listedKinds = listed.reduce(0) { $0 | $1.kinds }
+        }
+
+        /// Whether the two can share a group (what `overlap` of the footprints says, cheaply).
+        func overlaps(_ other: Reach) -> Bool {
+            if open & (other.open | other.listedKinds) != 0 || other.open & listedKinds != 0 { return true }
+            guard listedKinds & other.listedKinds != 0 else { return false }
+            return ConflictCheck.overlap(listed, other.listed)
+        }
     }
 
     /// Parts of a `groups:` footprint: the kinds they can select, and the JIDs when only listed
     /// JIDs can match (nil when a subject pattern or a kind alone selects).
-    private static func footprint(_ targets: GroupTargets, _ set: RuleSet) -> [Footprint] {
+    private static func footprint(_ targets: GroupTargets, _ selectors: [String: Footprint]) -> [Footprint] {
         switch targets {
         case .all:
             return [Footprint(kinds: [.group], jids: nil)]
@@ -207,9 +275,7 @@ public enum ConflictCheck {
                 case .jid(let jid):
                     return Footprint(kinds: [.group], jids: [jid])
                 case .named(let name):
-                    guard let selector = set.selector(named: name) else { return nil }
-                    let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
-                    return Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
+                    return selectors[name]
                 }
             }
         }
@@ -221,7 +287,8 @@ public enum ConflictCheck {
         for a in left {
             for b in right where a.kinds & b.kinds != 0 {
                 guard let aJIDs = a.jids, let bJIDs = b.jids else { return true }
-                if !aJIDs.isDisjoint(with: bJIDs) { return true }
+                // Disjoint bit masks mean disjoint sets, without hashing a JID.
+                if a.mask & b.mask != 0, !aJIDs.isDisjoint(with: bJIDs) { return true }
             }
         }
         return false
@@ -232,8 +299,15 @@ public enum ConflictCheck {
     struct Footprint {
         let kinds: UInt8
         let jids: Set<GroupJID>?
+        /// A bit per JID (by a hash of its text): sets whose masks share no bit share no JID.
+        let mask: UInt64
 
         init(kinds: Set<GroupKind>, jids: Set<GroupJID>?) {
+            self.mask = (jids ?? []).reduce(0) { mask, jid in
+                var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, stable across runs
+                for byte in jid.rawValue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                return mask | (1 << (hash % 64))
+            }
             self.kinds = kinds.reduce(0) { bits, kind in
                 bits | (1 << UInt8(GroupKind.allCases.firstIndex(of: kind) ?? 0))
             }

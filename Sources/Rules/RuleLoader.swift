@@ -52,16 +52,18 @@ public struct RuleLoader: Sendable {
     public func load(paths: [String]) throws(RuleLoadError) -> RuleSet {
         var sources: [Source] = []
         var problems: [RuleProblem] = []
+        var files: [String] = []
         for path in paths {
             do {
-                for file in try Self.ruleFiles(at: path) {
-                    switch read(file) {
-                    case .success(let source): sources.append(source)
-                    case .failure(let problem): problems.append(problem)
-                    }
-                }
+                files += try Self.ruleFiles(at: path)
             } catch {
                 problems += error.problems
+            }
+        }
+        for outcome in SideBySide.map(files.count, threads: threads, { read(files[$0]) }) {
+            switch outcome {
+            case .success(let source): sources.append(source)
+            case .failure(let problem): problems.append(problem)
             }
         }
         let result = Result { () throws(RuleLoadError) -> RuleSet in try load(sources) }

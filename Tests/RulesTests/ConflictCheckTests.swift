@@ -1,5 +1,5 @@
 import Foundation
-import Rules
+@testable import Rules
 import Testing
 import WadialModels
 
@@ -63,6 +63,7 @@ struct ConflictCheckTests {
             groups:
               one: { jids: ["120363000000000001@g.us"] }
               two: { jids: ["120363000000000002@g.us"] }
+              three: { jids: ["120363000000000003@g.us", "120363000000000001@g.us"] }
               notices: { kind: announcements }
               locked-ones: { subject: "Locked" }
             policies:
@@ -75,12 +76,14 @@ struct ConflictCheckTests {
               - { id: g, groups: [one], ensure: { ephemeral: 7d } }
               - { id: h, groups: "*", ensure: { ephemeral: 24h } }
               - { id: i, groups: "*", mode: audit, ensure: { ephemeral: 90d } }
+              - { id: j, groups: [three], ensure: { locked: false } }
             """)
         let pairs = ConflictCheck.warnings(rules).map { warning in
             warning.message.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map(\.element).prefix(2).joined(separator: "/")
         }
-        // a/b: different JIDs; c/d: different kinds; e/f: exclusive settings; i: audit mode.
-        #expect(pairs == ["f/a", "e/b", "h/g"])
+        // a/b: different JIDs (j shares one with a); c/d: different kinds; e/f: exclusive
+        // settings; i: audit mode.
+        #expect(pairs == ["f/a", "j/a", "e/b", "j/e", "h/g"])
     }
 
     @Test func aConditionOnTheSettingBothSetDoesNotKeepThemApart() throws {
@@ -156,5 +159,24 @@ struct ConflictCheckTests {
             rules:
               - { id: r, groups: [bad], trigger: { membership_requests: {} }, then: [approve_requests] }
             """).first?.contains("did you mean \"announcements\"?") == true)
+    }
+}
+
+/// The first hundred pairs are kept without sorting all of them; they must be the hundred a sort
+/// would give, whatever the order pairs are found in.
+struct FirstPairsTests {
+    @Test func keepsTheSmallestPairsInOrder() {
+        var state: UInt64 = 0x5eed_f1a5
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<50 {
+            let count = [0, 1, 99, 100, 101, 250, 5_000][round % 7]
+            let pairs = (0..<count).map { _ in ConflictCheck.Pair(earlier: random(300), later: random(300)) }
+            var first = ConflictCheck.FirstPairs(limit: 100)
+            for pair in pairs { first.offer(pair) }
+            #expect(first.sorted == Array(pairs.sorted().prefix(100)), "round \(round), \(count) pairs")
+        }
     }
 }

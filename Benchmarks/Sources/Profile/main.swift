@@ -5,6 +5,7 @@
 //   Profile load N         load and validate the generated rule set of N rules
 //   Profile floor N        libyaml alone on the same bytes
 //   Profile evaluate N     one evaluator pass over N groups (20 rules, 10 requests each)
+//   Profile check N        wall time of the load and of the conflict check (threads: not for callgrind)
 import BenchmarkSupport
 import Engine
 import Foundation
@@ -25,6 +26,16 @@ do {
         try RuleCorpus.write(rules: count, to: directory)
         let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
         print("loaded \(rules.rules.count) rules, \(rules.policies.count) policies")
+    case "check":
+        // Wall time of each part of `wadial-rules check` (not for callgrind: a load uses threads).
+        try RuleCorpus.write(rules: count, to: directory)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
+        let loaded = clock.now
+        let report = ConflictCheck.check(rules)
+        let checked = clock.now
+        print("load \(loaded - start), conflict check \(checked - loaded) (\(report.pairs) pairs)")
     case "floor":
         var events = 0
         for file in RuleCorpus.files(rules: count) {
