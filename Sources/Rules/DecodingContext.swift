@@ -9,10 +9,11 @@ final class DecodingContext {
     /// The folder of the file, for paths written in it (`numbers_file:`).
     let directory: String
     private(set) var problems: [RuleProblem] = []
-    /// The problems of each numbers file this file read (by resolved path): files are decoded
-    /// side by side, each reading what it names, and a numbers file's problems are kept from the
-    /// first file only, as if they had been read one after the other.
-    var numbersFileProblems: [String: Range<Int>] = [:]
+    /// The problems of each numbers file read here (by resolved path), apart: files (and parts
+    /// of large files) are decoded side by side, each reading what it names, and a numbers
+    /// file's problems are reported from the first file only, as if read one after the other.
+    private(set) var numbersFileProblems: [(key: String, problems: [RuleProblem])] = []
+    private var numbersFile: String?
     /// Values whose `${VAR}` could not be substituted: already reported, so nothing more is said of them.
     private var unsubstituted: Set<Mark> = []
 
@@ -29,15 +30,48 @@ final class DecodingContext {
 
     func report(_ mark: Mark?, _ path: KeyPath, _ message: String, suggestion: String? = nil) {
         if let mark, unsubstituted.contains(mark) { return }
-        problems.append(RuleProblem(
+        add(RuleProblem(
             file: source.name, mark: mark, path: path.description, message: message,
             suggestion: suggestion, sourceLine: mark.flatMap { source.line($0.line) }))
     }
 
-    /// Drops the problems at `offsets` (another file reported them first).
-    func dropProblems(at offsets: [Range<Int>]) {
-        let dropped = Set(offsets.joined())
-        problems = problems.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+    private func add(_ problem: RuleProblem) {
+        if numbersFile != nil, let last = numbersFileProblems.indices.last {
+            numbersFileProblems[last].problems.append(problem)
+        } else {
+            problems.append(problem)
+        }
+    }
+
+    /// A context for a part of this file decoded on another thread: the same source and the
+    /// same values whose substitution failed, problems and numbers files of its own.
+    func part() -> DecodingContext {
+        let part = DecodingContext(source: source, directory: directory)
+        part.unsubstituted = unsubstituted
+        return part
+    }
+
+    /// Takes what a part found, after what is here, in order.
+    func absorb(_ part: DecodingContext) {
+        problems += part.problems
+        numbersFileProblems += part.numbersFileProblems
+    }
+
+    /// Reports the problems of the numbers files read here that `reported` does not hold yet,
+    /// and adds them to it.
+    func reportNumbersFiles(notIn reported: inout Set<String>) {
+        for (key, found) in numbersFileProblems where reported.insert(key).inserted {
+            problems += found
+        }
+        numbersFileProblems = []
+    }
+
+    /// While a numbers file is read: problems go to its own list (`numbersFileProblems`).
+    func readingNumbersFile<T>(_ key: String, _ body: () -> T) -> T {
+        numbersFile = key
+        numbersFileProblems.append((key, []))
+        defer { numbersFile = nil }
+        return body()
     }
 
     func reportUnsubstituted(_ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String?) {
@@ -47,7 +81,7 @@ final class DecodingContext {
 
     /// A problem in another file that this one refers to (a numbers file).
     func report(in other: SourceText, _ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String? = nil) {
-        problems.append(RuleProblem(
+        add(RuleProblem(
             file: other.name, mark: mark, path: path.description, message: message,
             suggestion: suggestion, sourceLine: other.line(mark.line)))
     }

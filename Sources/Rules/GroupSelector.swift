@@ -62,7 +62,18 @@ public enum SubjectPattern {
     /// A pattern that compiles is kept compiled for matching, so that a rule set naming one
     /// pattern many times compiles it once (ICU's compile costs about 80,000 instructions).
     public static func validate(_ pattern: String) -> String? {
-        cache.expression(pattern) == nil ? "\"\(pattern)\" is not a valid regular expression" : nil
+        // Most subject patterns are words with anchors (`^Support `): valid in ICU's syntax as
+        // written, so they are compiled when first matched, not while rules load.
+        if isPlainText(pattern) { return nil }
+        return cache.expression(pattern) == nil ? "\"\(pattern)\" is not a valid regular expression" : nil
+    }
+
+    /// Printable ASCII without a regular-expression metacharacter other than the anchors `^`
+    /// and `$`: a pattern that always compiles.
+    static func isPlainText(_ pattern: String) -> Bool {
+        pattern.utf8.allSatisfy { byte in
+            byte >= 0x20 && byte < 0x7F && !"\\.|?*+()[]{}".utf8.contains(byte)
+        }
     }
 
     /// The most of a subject a pattern reads (WhatsApp's own limit is 100 characters; the API's

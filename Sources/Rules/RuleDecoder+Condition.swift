@@ -120,10 +120,8 @@ extension RuleDecoder {
         case .failed?: return nil
         case nil: break
         }
-        let before = context.problems.count
-        let numbers = readNumbersFile(node, path, resolved)
+        let numbers = context.readingNumbersFile(key) { readNumbersFile(node, path, resolved) }
         context.memo.entries[key] = numbers.map { .numbers($0) } ?? .failed
-        context.numbersFileProblems[key] = before..<context.problems.count
         return numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
     }
 

@@ -94,14 +94,34 @@ struct RuleFileDecoder {
         }
     }
 
-    func decode(_ root: Node?, defaultTimezone: String) -> RuleFile {
+    /// The items of a file's `rules:` and `policies:`, with their paths.
+    struct Items {
+        var rules: [(Node, KeyPath)] = []
+        var policies: [(Node, KeyPath)] = []
+    }
+
+    /// Rules and policies (some of a file's), decoded into `file` in order.
+    func decode(_ rules: ArraySlice<(Node, KeyPath)>, _ policies: ArraySlice<(Node, KeyPath)>, defaultTimezone: String, into file: inout RuleFile) {
+        let decoder = RuleDecoder(context: context, defaultTimezone: defaultTimezone)
+        for (item, path) in rules {
+            if let rule = decoder.decodeRule(item, path, into: &file) { file.rules.append(rule) }
+        }
+        for (item, path) in policies {
+            if let policy = decoder.decodePolicy(item, path, into: &file) { file.policies.append(policy) }
+        }
+    }
+
+    /// Everything of a file but its rules and policies, which are returned to be decoded (in
+    /// parts, side by side, when the file is large).
+    func header(_ root: Node?) -> (RuleFile, Items) {
         var file = RuleFile()
+        var items = Items()
         guard let root else {
             context.report(Mark(line: 1, column: 1), .root, "the file is empty; a rule file starts with `version: 1`")
-            return file
+            return (file, items)
         }
         guard let fields = context.fields(root, .root, what: "a rule file", known: Self.topLevelKeys, required: ["version"]) else {
-            return file
+            return (file, items)
         }
         if let node = fields["version"]?.value {
             if case .int(let version)? = node.scalar?.value {
@@ -120,18 +140,13 @@ struct RuleFileDecoder {
         if let node = fields["groups"]?.value {
             decodeGroupSelectors(node, into: &file)
         }
-        let rules = RuleDecoder(context: context, defaultTimezone: defaultTimezone)
-        if let node = fields["rules"]?.value, let items = context.list(node, .root.key("rules"), what: "rules", allowEmpty: true) {
-            for (item, path) in items {
-                if let rule = rules.decodeRule(item, path, into: &file) { file.rules.append(rule) }
-            }
+        if let node = fields["rules"]?.value, let list = context.list(node, .root.key("rules"), what: "rules", allowEmpty: true) {
+            items.rules = list
         }
-        if let node = fields["policies"]?.value, let items = context.list(node, .root.key("policies"), what: "policies", allowEmpty: true) {
-            for (item, path) in items {
-                if let policy = rules.decodePolicy(item, path, into: &file) { file.policies.append(policy) }
-            }
+        if let node = fields["policies"]?.value, let list = context.list(node, .root.key("policies"), what: "policies", allowEmpty: true) {
+            items.policies = list
         }
-        return file
+        return (file, items)
     }
 
     private func decodeGroupSelectors(_ node: Node, into file: inout RuleFile) {

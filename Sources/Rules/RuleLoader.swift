@@ -10,6 +10,8 @@ public struct RuleLoader: Sendable {
     public var limits: YAMLParser.Limits
     /// Files parsed and decoded side by side at most (the cores, unless `WADIAL_LOAD_THREADS`).
     var threads = SideBySide.threads
+    /// Rules decoded as one part: a large file is decoded in parts side by side.
+    var partSize = 200
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, limits: YAMLParser.Limits = .default) {
         self.environment = environment
@@ -127,18 +129,43 @@ public struct RuleLoader: Sendable {
         let timezone = settings?.0.timezone ?? "UTC"
 
         var set = RuleSet(settings: settings?.0 ?? Settings())
-        let decoded = SideBySide.map(parsed.count, threads: threads) { index in
-            RuleFileDecoder(context: parsed[index].2).decode(parsed[index].1, defaultTimezone: timezone)
+        // Each file's top level, then its rules and policies in parts of `partSize`, all side by
+        // side; each part has a context of its own and is merged back into its file in order.
+        let headers = SideBySide.map(parsed.count, threads: threads) { index in
+            RuleFileDecoder(context: parsed[index].2).header(parsed[index].1)
+        }
+        var parts: [(file: Int, rules: Range<Int>, policies: Range<Int>, context: DecodingContext)] = []
+        for (index, (_, items)) in headers.enumerated() {
+            for start in stride(from: 0, to: max(items.rules.count, 1), by: partSize) {
+                let rules = start..<min(start + partSize, items.rules.count)
+                let last = start + partSize >= items.rules.count
+                parts.append((index, rules, last ? 0..<items.policies.count : 0..<0, parsed[index].2.part()))
+            }
+        }
+        let decodedParts = SideBySide.map(parts.count, threads: threads) { index -> RuleFile in
+            let part = parts[index]
+            let items = headers[part.file].1
+            var file = RuleFile()
+            RuleFileDecoder(context: part.context).decode(
+                items.rules[part.rules], items.policies[part.policies], defaultTimezone: timezone, into: &file)
+            return file
         }
         var files: [(RuleFile, DecodingContext)] = []
-        var numbersFilesRead: Set<String> = []
-        for ((source, _, context), file) in zip(parsed, decoded) {
-            // A numbers file's problems once, from the first file that names it.
-            let repeated = context.numbersFileProblems.filter { !numbersFilesRead.insert($0.key).inserted }
-            context.dropProblems(at: Array(repeated.values))
+        for (index, (source, _, context)) in parsed.enumerated() {
+            var file = headers[index].0
+            for (part, decoded) in zip(parts, decodedParts) where part.file == index {
+                file.rules += decoded.rules
+                file.policies += decoded.policies
+                file.idMarks += decoded.idMarks
+                file.groupNameUses += decoded.groupNameUses
+                context.absorb(part.context)
+            }
             files.append((file, context))
             set.files.append(source.name)
         }
+        // A numbers file's problems once, from the first file (and part) that names it.
+        var numbersFilesReported: Set<String> = []
+        for (_, context) in files { context.reportNumbersFiles(notIn: &numbersFilesReported) }
         crossCheck(files)
         for (file, context) in files {
             problems += context.problems

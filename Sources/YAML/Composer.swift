@@ -155,26 +155,36 @@ struct Composer {
         guard case .string(let text) = scalar.value else { return nonStringPrint }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash & ~(1 << 63)
+        return hash & ~(1 << 63) | (1 << 62)  // never 0: that is "not worked out yet"
     }
+
+    /// The print of a mapping's first key is worked out only when a second key comes: most
+    /// mappings of a rule file (`- set_locked: true`) have one.
+    private static let notWorkedOut: UInt64 = 0
 
     /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any; records
     /// the key's print either way.
     private mutating func duplicate(of key: Node, in frame: Int) throws(YAMLError) -> Mark? {
         let start = open[frame].start
         let keyStart = open[frame].keyStart
-        let print = Self.print(of: key)
         if var index = open[frame].keyIndex {
-            keyPrints.append(print)
+            keyPrints.append(Self.notWorkedOut)
             if let first = index[KeyIdentity(key)] { return first }
             open[frame].keyIndex = nil  // keep the dictionary uniquely referenced while inserting
             index[KeyIdentity(key)] = key.mark
             open[frame].keyIndex = index
             return nil
         }
+        guard keyPrints.count > keyStart else {
+            keyPrints.append(Self.notWorkedOut)
+            return nil
+        }
+        let print = Self.print(of: key)
         var identity: KeyIdentity?
-        for (offset, earlier) in keyPrints[keyStart...].enumerated() where earlier == print {
-            let other = values[start + 2 * offset]
+        for slot in keyStart..<keyPrints.count {
+            let other = values[start + 2 * (slot - keyStart)]
+            if keyPrints[slot] == Self.notWorkedOut { keyPrints[slot] = Self.print(of: other) }
+            guard keyPrints[slot] == print else { continue }
             identity = identity ?? KeyIdentity(key)
             if KeyIdentity(other) == identity { return other.mark }
         }

@@ -368,9 +368,10 @@ struct SideBySideLoadTests {
         return directory
     }
 
-    private func problems(_ directory: URL, threads: Int) -> [String] {
+    private func problems(_ directory: URL, threads: Int, partSize: Int = 10_000) -> [String] {
         var loader = RuleLoader(environment: [:])
         loader.threads = threads
+        loader.partSize = partSize
         do {
             _ = try loader.load(paths: [directory.path])
             return []
@@ -390,6 +391,8 @@ struct SideBySideLoadTests {
         #expect(oneByOne.count > 100)
         for _ in 0..<5 {
             #expect(problems(directory, threads: 4) == oneByOne)
+            // Files cut into parts of 7 rules: the shared numbers files are read by many parts.
+            #expect(problems(directory, threads: 4, partSize: 7) == oneByOne)
         }
     }
 
@@ -405,10 +408,36 @@ struct SideBySideLoadTests {
         one.threads = 1
         var many = RuleLoader(environment: [:])
         many.threads = 4
+        many.partSize = 7
         let expected = try one.load(paths: [directory.path])
         let found = try many.load(paths: [directory.path])
         #expect(found.rules.map(\.id) == expected.rules.map(\.id))
         #expect(found.rules == expected.rules)
         #expect(found.files == expected.files)
+    }
+}
+
+/// Subject patterns of plain text are not compiled while rules load: every such pattern must be
+/// one ICU compiles, and a pattern with a metacharacter is still compiled (and refused if wrong).
+struct PlainPatternTests {
+    @Test func plainTextPatternsAlwaysCompile() throws {
+        var state: UInt64 = 0x7061_7474
+        let alphabet = Array(" ^$#-_/:'\"!@%&=,;<>~`aZ09".utf8) + Array("\\.|?*+()[]{}".utf8)
+        var plain = 0
+        for _ in 0..<3_000 {
+            let length = 1 + Int(state % 12)
+            let pattern = String(decoding: (0..<length).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return alphabet[Int((state >> 33) % UInt64(alphabet.count))]
+            }, as: UTF8.self)
+            let compiles = (try? NSRegularExpression(pattern: pattern)) != nil
+            if SubjectPattern.isPlainText(pattern) {
+                plain += 1
+                #expect(compiles, "\(pattern.debugDescription)")
+            }
+            #expect((SubjectPattern.validate(pattern) == nil) == compiles, "\(pattern.debugDescription)")
+        }
+        #expect(plain > 100)
+        #expect(SubjectPattern.validate("^Support (") != nil)
     }
 }
