@@ -93,7 +93,9 @@ public struct RuleLoader: Sendable {
 
     public func load(_ sources: [Source]) throws(RuleLoadError) -> RuleSet {
         var problems: [RuleProblem] = []
-        let parser = YAMLParser(limits: limits)
+        var parser = YAMLParser(limits: limits)
+        // With a file per core already, a second thread per file would only wait for a core.
+        if sources.count >= threads { parser.pipelineFrom = .max }
         let substitution = EnvironmentSubstitution(environment: environment)
         // Files are parsed and decoded side by side (SideBySide); each has its own context and
         // memo, and everything is merged in file order, so the result is the same as one by one.

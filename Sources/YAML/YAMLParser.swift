@@ -26,6 +26,9 @@ public struct YAMLParser: Sendable {
     }
 
     public var limits: Limits
+    /// Inputs of at least this many bytes are parsed with libyaml on a thread of its own
+    /// (`.max`: never, for a caller that already keeps every core busy; tests set 0 too).
+    public var pipelineFrom = YAMLParser.pipelineBytes
 
     public init(limits: Limits = .default) {
         self.limits = limits
@@ -45,8 +48,11 @@ public struct YAMLParser: Sendable {
         guard bytes.count <= limits.maxBytes else {
             throw .limit(source.diagnostic(at: nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes"))
         }
-        let stream = EventStream(bytes: bytes)
         var composer = Composer(source: source, limits: limits)
+        if bytes.count >= pipelineFrom {
+            return try parsePipelined(bytes: bytes, source: source, composer: &composer)
+        }
+        let stream = EventStream(bytes: bytes)
         while true {
             let event: Event
             do {
@@ -58,12 +64,34 @@ public struct YAMLParser: Sendable {
         }
         return composer.root
     }
+
+    /// From this size on, libyaml runs on a thread of its own beside the composer (EventPipe);
+    /// below it, starting a thread costs more than it saves.
+    static let pipelineBytes = 64 << 10
+
+    private func parsePipelined(bytes: [UInt8], source: SourceText, composer: inout Composer) throws(YAMLError) -> Node? {
+        let pipe = EventPipe()
+        pipe.startProducing(bytes)
+        defer { pipe.stopAndWait() }
+        while true {
+            let batch: [Event]
+            do {
+                batch = try pipe.take()
+            } catch let failure {
+                throw failure.error(source: source, bytes: bytes)
+            }
+            if batch.isEmpty { return composer.root }
+            for event in batch where try composer.consume(event) {
+                return composer.root
+            }
+        }
+    }
 }
 
 // MARK: - Events
 
 /// One libyaml event copied into Swift values, so that nothing C outlives `EventStream.next()`.
-enum Event {
+enum Event: Sendable {
     case streamStart, streamEnd
     case documentStart(Mark), documentEnd
     case alias(anchor: String, mark: Mark)

@@ -1,0 +1,94 @@
+import Foundation
+
+/// libyaml on one thread, the composer on another: a large file's events are parsed and copied
+/// into Swift by a producer thread and handed over in batches, while the calling thread builds
+/// the tree. libyaml's work and the tree's are each about half of a parse, so a large file
+/// parses in a little more than the time libyaml alone takes.
+///
+/// The producer is a thread of its own (not a dispatch worker: the caller may itself be one of
+/// the few the pool has, waiting here). Events keep their order; a libyaml error arrives after
+/// the events before it, as in a parse on one thread. The consumer waits for the producer to end
+/// before it returns, so no parse outlives the call.
+final class EventPipe: @unchecked Sendable {
+    /// Events handed over at once, and batches waiting at most (the producer waits beyond).
+    static let batchSize = 512
+    static let waitingBatches = 8
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var batches: [[Event]] = []
+    private var failure: EventStream.Failure?
+    private var producerDone = false
+    private var stopped = false
+
+    /// Parses `bytes` on a new thread, putting events into the pipe.
+    func startProducing(_ bytes: [UInt8]) {
+        let thread = Thread { [self] in
+            let stream = EventStream(bytes: bytes)
+            var batch: [Event] = []
+            batch.reserveCapacity(Self.batchSize)
+            var failure: EventStream.Failure?
+            while true {
+                do throws(EventStream.Failure) {
+                    let event = try stream.next()
+                    batch.append(event)
+                    if case .streamEnd = event { break }
+                } catch {
+                    failure = error
+                    break
+                }
+                if batch.count == Self.batchSize {
+                    guard put(batch) else { break }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            finish(last: batch, failure: failure)
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func put(_ batch: [Event]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= Self.waitingBatches && !stopped { condition.wait() }
+        guard !stopped else { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    private func finish(last batch: [Event], failure: EventStream.Failure?) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !batch.isEmpty && !stopped { batches.append(batch) }
+        self.failure = failure
+        producerDone = true
+        condition.broadcast()
+    }
+
+    /// The next batch; an empty one at the end. Throws libyaml's failure once the events before
+    /// it are taken.
+    func take() throws(EventStream.Failure) -> [Event] {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !producerDone { condition.wait() }
+        if !batches.isEmpty {
+            let batch = batches.removeFirst()
+            condition.broadcast()
+            return batch
+        }
+        if let failure { throw failure }
+        return []
+    }
+
+    /// Tells the producer to stop (the consumer has failed) and waits until it has.
+    func stopAndWait() {
+        condition.lock()
+        defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
+        while !producerDone { condition.wait() }
+        batches = []
+    }
+}
