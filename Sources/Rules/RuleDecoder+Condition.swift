@@ -138,9 +138,12 @@ extension RuleDecoder {
         let numbersSource = SourceText(name: resolved, text: text)
         var numbers = Set<PhoneNumber>()
         var ok = true
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let entry = line.trimming(\.isWhitespace)
+        // Lines and comments are cut by bytes: "\r\n" is one Character, so a file saved with
+        // Windows line ends would be one line to a Character split.
+        for (index, lineBytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let rawLine = Substring(lineBytes)
+            let comment = lineBytes.firstIndex(of: UInt8(ascii: "#")) ?? lineBytes.endIndex
+            let entry = rawLine[..<comment].trimming(\.isWhitespace)
             if entry.isEmpty { continue }
             if let number = PhoneNumber(String(entry)) {
                 numbers.insert(number)

@@ -327,6 +327,24 @@ struct NumbersFileSharingTests {
         #expect(files.allSatisfy { $0.numbers == [PhoneNumber("15551234567")!, PhoneNumber("447700900123")!] })
     }
 
+    /// Lines end in "\n" or "\r\n" (a file saved on Windows); a bad line is still placed right.
+    @Test func windowsLineEndsAreLineEnds() throws {
+        let directory = try folder(numbers: "+1 555 123 4567\r\n# comment\r\n447700900123 # trailing\r\n")
+        let set = try RuleLoader(environment: [:]).load(paths: [directory.path])
+        guard case .numbersFile(let file)? = set.rules.first?.condition else {
+            Issue.record("no numbers file")
+            return
+        }
+        #expect(file.numbers == [PhoneNumber("15551234567")!, PhoneNumber("447700900123")!])
+        let broken = try folder(numbers: "15551234567\r\n  nope\r\n")
+        do {
+            _ = try RuleLoader(environment: [:]).load(paths: [broken.path])
+            Issue.record("a bad numbers file loaded")
+        } catch {
+            #expect(error.problems.map { "\($0.mark.map(\.description) ?? "") \($0.message)" } == ["2:3 \"nope\" is not a phone number (6 to 15 digits, optionally after + or 00)"])
+        }
+    }
+
     @Test func aBadLineIsReportedOnceNotOncePerRule() throws {
         let directory = try folder(numbers: "15551234567\nnot a number\n")
         do {
