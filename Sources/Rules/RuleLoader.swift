@@ -10,8 +10,9 @@ public struct RuleLoader: Sendable {
     public var limits: YAMLParser.Limits
     /// Files parsed and decoded side by side at most (the cores, unless `WADIAL_LOAD_THREADS`).
     var threads = SideBySide.threads
-    /// Rules decoded as one part: a large file is decoded in parts side by side.
-    var partSize = 200
+    /// Rules decoded as one part (nil: about two parts per thread, 50 to 500 rules each): a
+    /// file is decoded in parts side by side.
+    var partSize: Int?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, limits: YAMLParser.Limits = .default) {
         self.environment = environment
@@ -137,6 +138,8 @@ public struct RuleLoader: Sendable {
             RuleFileDecoder(context: parsed[index].2).header(parsed[index].1)
         }
         var parts: [(file: Int, rules: Range<Int>, policies: Range<Int>, context: DecodingContext)] = []
+        let ruleCount = headers.reduce(0) { $0 + $1.1.rules.count }
+        let partSize = partSize ?? min(max(ruleCount / (2 * threads), 50), 500)
         for (index, (_, items)) in headers.enumerated() {
             for start in stride(from: 0, to: max(items.rules.count, 1), by: partSize) {
                 let rules = start..<min(start + partSize, items.rules.count)

@@ -67,7 +67,7 @@ public struct YAMLParser: Sendable {
 
     /// From this size on, libyaml runs on a thread of its own beside the composer (EventPipe);
     /// below it, starting a thread costs more than it saves.
-    static let pipelineBytes = 64 << 10
+    static let pipelineBytes = 16 << 10
 
     private func parsePipelined(bytes: [UInt8], source: SourceText, composer: inout Composer) throws(YAMLError) -> Node? {
         let pipe = EventPipe()

@@ -29,13 +29,26 @@ do {
     case "check":
         // Wall time of each part of `wadial-rules check` (not for callgrind: a load uses threads).
         try RuleCorpus.write(rules: count, to: directory)
+        // The median of 15 warm runs.
         let clock = ContinuousClock()
-        let start = clock.now
-        let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
-        let loaded = clock.now
-        let report = ConflictCheck.check(rules)
-        let checked = clock.now
-        print("load \(loaded - start), conflict check \(checked - loaded) (\(report.pairs) pairs)")
+        var loads: [Duration] = []
+        var checks: [Duration] = []
+        var floors: [Duration] = []
+        let files = RuleCorpus.files(rules: count).map { Array($0.text.utf8) }
+        var pairs = 0
+        for _ in 0..<16 {
+            let start = clock.now
+            let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
+            let loaded = clock.now
+            pairs = ConflictCheck.check(rules).pairs
+            let checked = clock.now
+            for bytes in files { _ = YAMLParser.countEvents(in: bytes) }
+            floors.append(clock.now - checked)
+            loads.append(loaded - start)
+            checks.append(checked - loaded)
+        }
+        let median = { (values: [Duration]) in values.sorted()[values.count / 2] }
+        print("load \(median(loads)), floor \(median(floors)), conflict check \(median(checks)) (\(pairs) pairs)")
     case "floor":
         var events = 0
         for file in RuleCorpus.files(rules: count) {
