@@ -10,6 +10,8 @@ public struct RuleLoader: Sendable {
     public var limits: YAMLParser.Limits
     /// Files parsed and decoded side by side at most (the cores, unless `WADIAL_LOAD_THREADS`).
     var threads = SideBySide.threads
+    /// Rule sets of at least this many bytes are loaded side by side; smaller ones on one thread.
+    var sideBySideFrom = 16 << 10
     /// Rules decoded as one part (nil: about two parts per thread, 50 to 500 rules each): a
     /// file is decoded in parts side by side.
     var partSize: Int?
@@ -63,7 +65,7 @@ public struct RuleLoader: Sendable {
                 problems += error.problems
             }
         }
-        for outcome in SideBySide.map(files.count, threads: threads, { read(files[$0]) }) {
+        for outcome in files.map(read) {
             switch outcome {
             case .success(let source): sources.append(source)
             case .failure(let problem): problems.append(problem)
@@ -95,22 +97,24 @@ public struct RuleLoader: Sendable {
     public func load(_ sources: [Source]) throws(RuleLoadError) -> RuleSet {
         var problems: [RuleProblem] = []
         var parser = YAMLParser(limits: limits)
+        // Threads only pay for a large rule set: a small one (the usual) loads on this thread.
+        let threads = sources.reduce(0) { $0 + $1.text.utf8.count } >= sideBySideFrom ? threads : 1
         // With a file per core already, a second thread per file would only wait for a core.
         if sources.count >= threads { parser.pipelineFrom = .max }
         let substitution = EnvironmentSubstitution(environment: environment)
         // Files are parsed and decoded side by side (SideBySide); each has its own context and
         // memo, and everything is merged in file order, so the result is the same as one by one.
-        let outcomes = SideBySide.map(sources.count, threads: threads) { index -> Result<(Source, Node?, DecodingContext), YAMLError> in
+        let outcomes = SideBySide.map(sources.count, threads: threads) { index -> Result<ParsedFile, YAMLError> in
             let source = sources[index]
             let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory)
             do throws(YAMLError) {
                 let root = try parser.parse(source.text, file: source.name)
-                return .success((source, root.map { substitution.apply($0, .root, context) }, context))
+                return .success(ParsedFile(source: source, root: root.map { substitution.apply($0, .root, context) }, context: context))
             } catch {
                 return .failure(error)
             }
         }
-        var parsed: [(Source, Node?, DecodingContext)] = []
+        var parsed: [ParsedFile] = []
         for outcome in outcomes {
             switch outcome {
             case .success(let file): parsed.append(file)
@@ -120,8 +124,9 @@ public struct RuleLoader: Sendable {
 
         // Settings first: their timezone is the default of every file.
         var settings: (Settings, SourceLocation)?
-        for (_, root, context) in parsed {
-            guard let root, let (fileSettings, mark) = RuleFileDecoder(context: context).decodeSettings(root) else { continue }
+        for file in parsed {
+            let context = file.context
+            guard let root = file.root, let (fileSettings, mark) = RuleFileDecoder(context: context).decodeSettings(root) else { continue }
             if let (_, first) = settings {
                 context.report(mark, .root.key("settings"), "settings may appear in one file only; they are already set at \(first)",
                                suggestion: "merge the two settings blocks into \(first.file)")
@@ -134,39 +139,48 @@ public struct RuleLoader: Sendable {
         var set = RuleSet(settings: settings?.0 ?? Settings())
         // Each file's top level, then its rules and policies in parts of `partSize`, all side by
         // side; each part has a context of its own and is merged back into its file in order.
-        let headers = SideBySide.map(parsed.count, threads: threads) { index in
-            RuleFileDecoder(context: parsed[index].2).header(parsed[index].1)
+        let headers = SideBySide.map(parsed.count, threads: threads) { index -> RuleFile in
+            let (header, items) = RuleFileDecoder(context: parsed[index].context).header(parsed[index].root)
+            parsed[index].items = items
+            return header
         }
         var parts: [(file: Int, rules: Range<Int>, policies: Range<Int>, context: DecodingContext)] = []
-        let ruleCount = headers.reduce(0) { $0 + $1.1.rules.count }
+        let ruleCount = parsed.reduce(0) { $0 + $1.items.rules.count }
         let partSize = partSize ?? min(max(ruleCount / (2 * threads), 50), 500)
-        for (index, (_, items)) in headers.enumerated() {
+        for (index, file) in parsed.enumerated() {
+            let items = file.items
             for start in stride(from: 0, to: max(items.rules.count, 1), by: partSize) {
                 let rules = start..<min(start + partSize, items.rules.count)
                 let last = start + partSize >= items.rules.count
-                parts.append((index, rules, last ? 0..<items.policies.count : 0..<0, parsed[index].2.part()))
+                parts.append((index, rules, last ? 0..<items.policies.count : 0..<0, file.context.part()))
             }
         }
         let decodedParts = SideBySide.map(parts.count, threads: threads) { index -> RuleFile in
             let part = parts[index]
-            let items = headers[part.file].1
+            let items = parsed[part.file].items
             var file = RuleFile()
             RuleFileDecoder(context: part.context).decode(
                 items.rules[part.rules], items.policies[part.policies], defaultTimezone: timezone, into: &file)
             return file
         }
+        // The trees are dropped side by side too (freeing ten thousand rules' nodes takes time).
+        _ = SideBySide.map(parsed.count, threads: threads) { index in parsed[index].dropTree() }
         var files: [(RuleFile, DecodingContext)] = []
-        for (index, (source, _, context)) in parsed.enumerated() {
-            var file = headers[index].0
-            for (part, decoded) in zip(parts, decodedParts) where part.file == index {
-                file.rules += decoded.rules
-                file.policies += decoded.policies
-                file.idMarks += decoded.idMarks
-                file.groupNameUses += decoded.groupNameUses
-                context.absorb(part.context)
+        var partsOf = [[Int]](repeating: [], count: parsed.count)
+        for (index, part) in parts.enumerated() { partsOf[part.file].append(index) }
+        set.rules.reserveCapacity(ruleCount)
+        for (index, parsedFile) in parsed.enumerated() {
+            var file = headers[index]
+            for part in partsOf[index] {
+                // Rules and policies go straight into the set, in file and part order.
+                set.rules += decodedParts[part].rules
+                set.policies += decodedParts[part].policies
+                file.idMarks += decodedParts[part].idMarks
+                file.groupNameUses += decodedParts[part].groupNameUses
+                parsedFile.context.absorb(parts[part].context)
             }
-            files.append((file, context))
-            set.files.append(source.name)
+            files.append((file, parsedFile.context))
+            set.files.append(parsedFile.source.name)
         }
         // A numbers file's problems once, from the first file (and part) that names it.
         var numbersFilesReported: Set<String> = []
@@ -178,8 +192,6 @@ public struct RuleLoader: Sendable {
                 set.sessions = (set.sessions ?? []) + sessions.filter { !(set.sessions ?? []).contains($0) }
             }
             set.groupSelectors += file.groupSelectors
-            set.rules += file.rules
-            set.policies += file.policies
         }
         guard problems.isEmpty else {
             throw RuleLoadError(problems: Self.sorted(problems))
@@ -226,5 +238,25 @@ public struct RuleLoader: Sendable {
             let markB = b.element.mark ?? Mark(line: 0, column: 0)
             return markA != markB ? markA < markB : a.offset < b.offset
         }.map(\.element)
+    }
+}
+
+/// One file between parsing and decoding: shared by the phases of a load, each of which touches
+/// a file on one thread at a time.
+private final class ParsedFile: @unchecked Sendable {
+    let source: RuleLoader.Source
+    private(set) var root: Node?
+    let context: DecodingContext
+    var items = RuleFileDecoder.Items()
+
+    init(source: RuleLoader.Source, root: Node?, context: DecodingContext) {
+        self.source = source
+        self.root = root
+        self.context = context
+    }
+
+    func dropTree() {
+        root = nil
+        items = RuleFileDecoder.Items()
     }
 }

@@ -390,6 +390,7 @@ struct SideBySideLoadTests {
         var loader = RuleLoader(environment: [:])
         loader.threads = threads
         loader.partSize = partSize
+        loader.sideBySideFrom = 0
         do {
             _ = try loader.load(paths: [directory.path])
             return []
@@ -427,6 +428,7 @@ struct SideBySideLoadTests {
         var many = RuleLoader(environment: [:])
         many.threads = 4
         many.partSize = 7
+        many.sideBySideFrom = 0
         let expected = try one.load(paths: [directory.path])
         let found = try many.load(paths: [directory.path])
         #expect(found.rules.map(\.id) == expected.rules.map(\.id))
