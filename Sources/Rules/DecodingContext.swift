@@ -20,10 +20,14 @@ final class DecodingContext {
     /// Numbers files already read in this load, shared by the files of a rule set.
     let memo: LoadMemo
 
-    init(source: SourceText, directory: String, memo: LoadMemo = LoadMemo()) {
+    /// The numbers files of the whole load, read once whichever file or part asks first.
+    let shelf: NumbersFileShelf
+
+    init(source: SourceText, directory: String, memo: LoadMemo = LoadMemo(), shelf: NumbersFileShelf = NumbersFileShelf()) {
         self.source = source
         self.directory = directory
         self.memo = memo
+        self.shelf = shelf
     }
 
     var file: String { source.name }
@@ -46,7 +50,7 @@ final class DecodingContext {
     /// A context for a part of this file decoded on another thread: the same source and the
     /// same values whose substitution failed, problems and numbers files of its own.
     func part() -> DecodingContext {
-        let part = DecodingContext(source: source, directory: directory)
+        let part = DecodingContext(source: source, directory: directory, shelf: shelf)
         part.unsubstituted = unsubstituted
         return part
     }
@@ -342,5 +346,65 @@ final class LoadMemo {
         let parsed = Result { () throws(CronExpression.ParseError) in try CronExpression(parsing: text) }
         crons[text] = parsed
         return parsed
+    }
+}
+
+/// A numbers file as read: its numbers (nil when it cannot be used) and what is wrong with it,
+/// apart from any rule that names it (each naming rule reports with its own path).
+struct NumbersFileRead: Sendable {
+    enum Finding: Sendable {
+        /// Reported at the rule's `numbers_file:` value.
+        case unreadable(message: String, suggestion: String)
+        /// Reported in the numbers file.
+        case badLine(SourceText, Mark, String)
+    }
+
+    var numbers: Set<PhoneNumber>?
+    var findings: [Finding] = []
+
+    init(_ resolved: String) {
+        guard let data = FileManager.default.contents(atPath: resolved), data.count <= 16 << 20,
+              let text = String(data: data, encoding: .utf8)
+        else {
+            let why = FileManager.default.fileExists(atPath: resolved) ? "cannot be read as UTF-8 text of at most 16 MiB" : "does not exist"
+            findings = [.unreadable(message: "the numbers file \"\(resolved)\" \(why)", suggestion: "the path is relative to the rule file's folder")]
+            return
+        }
+        let source = SourceText(name: resolved, text: text)
+        var numbers = Set<PhoneNumber>()
+        // Lines and comments are cut by bytes: "\r\n" is one Character, so a file saved with
+        // Windows line ends would be one line to a Character split.
+        for (index, lineBytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let rawLine = Substring(lineBytes)
+            let comment = lineBytes.firstIndex(of: UInt8(ascii: "#")) ?? lineBytes.endIndex
+            let entry = rawLine[..<comment].trimming(\.isWhitespace)
+            if entry.isEmpty { continue }
+            if let number = PhoneNumber(String(entry)) {
+                numbers.insert(number)
+            } else {
+                let column = (rawLine.firstIndex { !$0.isWhitespace }).map { rawLine.distance(from: rawLine.startIndex, to: $0) + 1 } ?? 1
+                findings.append(.badLine(
+                    source, Mark(line: index + 1, column: column),
+                    "\"\(String(entry).truncated)\" is not a phone number (6 to 15 digits, optionally after + or 00)"))
+            }
+        }
+        self.numbers = findings.isEmpty ? numbers : nil
+    }
+}
+
+/// The numbers files of one load by resolved path, shared by the threads of the load.
+final class NumbersFileShelf: @unchecked Sendable {
+    // Guarded by `lock`; a read happens under it, so a file is read once even when two parts
+    // ask at the same moment.
+    private var reads: [String: NumbersFileRead] = [:]
+    private let lock = NSLock()
+
+    func read(_ key: String, _ make: () -> NumbersFileRead) -> NumbersFileRead {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = reads[key] { return known }
+        let read = make()
+        reads[key] = read
+        return read
     }
 }

@@ -120,42 +120,19 @@ extension RuleDecoder {
         case .failed?: return nil
         case nil: break
         }
-        let numbers = context.readingNumbersFile(key) { readNumbersFile(node, path, resolved) }
-        context.memo.entries[key] = numbers.map { .numbers($0) } ?? .failed
-        return numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
-    }
-
-    /// The numbers in the file at `resolved`; nil (with every problem reported) when it cannot be
-    /// read or a line is not a phone number.
-    private func readNumbersFile(_ node: Node, _ path: KeyPath, _ resolved: String) -> Set<PhoneNumber>? {
-        guard let data = FileManager.default.contents(atPath: resolved), data.count <= 16 << 20,
-              let text = String(data: data, encoding: .utf8)
-        else {
-            let why = FileManager.default.fileExists(atPath: resolved) ? "cannot be read as UTF-8 text of at most 16 MiB" : "does not exist"
-            context.report(node.mark, path, "the numbers file \"\(resolved)\" \(why)", suggestion: "the path is relative to the rule file's folder")
-            return nil
-        }
-        let numbersSource = SourceText(name: resolved, text: text)
-        var numbers = Set<PhoneNumber>()
-        var ok = true
-        // Lines and comments are cut by bytes: "\r\n" is one Character, so a file saved with
-        // Windows line ends would be one line to a Character split.
-        for (index, lineBytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let rawLine = Substring(lineBytes)
-            let comment = lineBytes.firstIndex(of: UInt8(ascii: "#")) ?? lineBytes.endIndex
-            let entry = rawLine[..<comment].trimming(\.isWhitespace)
-            if entry.isEmpty { continue }
-            if let number = PhoneNumber(String(entry)) {
-                numbers.insert(number)
-            } else {
-                ok = false
-                let column = (rawLine.firstIndex { !$0.isWhitespace }).map { rawLine.distance(from: rawLine.startIndex, to: $0) + 1 } ?? 1
-                context.report(
-                    in: numbersSource, Mark(line: index + 1, column: column), path,
-                    "\"\(String(entry).truncated)\" is not a phone number (6 to 15 digits, optionally after + or 00)")
+        // Read once per load (the shelf is shared by every file and part); its problems are
+        // reported here with this rule's path, and kept from the first file and part only.
+        let read = context.shelf.read(key) { NumbersFileRead(resolved) }
+        context.readingNumbersFile(key) {
+            for finding in read.findings {
+                switch finding {
+                case .unreadable(let message, let suggestion): context.report(node.mark, path, message, suggestion: suggestion)
+                case .badLine(let source, let mark, let message): context.report(in: source, mark, path, message)
+                }
             }
         }
-        return ok ? numbers : nil
+        context.memo.entries[key] = read.numbers.map { .numbers($0) } ?? .failed
+        return read.numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
     }
 
     private func timeWindow(_ node: Node, _ path: KeyPath) -> TimeWindow? {

@@ -104,9 +104,10 @@ public struct RuleLoader: Sendable {
         let substitution = EnvironmentSubstitution(environment: environment)
         // Files are parsed and decoded side by side (SideBySide); each has its own context and
         // memo, and everything is merged in file order, so the result is the same as one by one.
+        let shelf = NumbersFileShelf()
         let outcomes = SideBySide.map(sources.count, threads: threads) { index -> Result<ParsedFile, YAMLError> in
             let source = sources[index]
-            let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory)
+            let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory, shelf: shelf)
             do throws(YAMLError) {
                 let root = try parser.parse(source.text, file: source.name)
                 return .success(ParsedFile(source: source, root: root.map { substitution.apply($0, .root, context) }, context: context))
