@@ -118,7 +118,7 @@ struct EnvironmentSubstitution {
             let body = after[after.index(after: after.startIndex)..<close]
             var name = body
             var fallback: Substring?
-            if let separator = body.firstRange(of: ":-") {
+            if let separator = body.firstRange(ofASCII: ":-") {
                 name = body[..<separator.lowerBound]
                 fallback = body[separator.upperBound...]
             }
@@ -151,7 +151,7 @@ struct EnvironmentSubstitution {
     }
 
     static func isVariableName(_ name: Substring) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        guard let first = name.utf8.first, ASCII.isLetter(first) || first == UInt8(ascii: "_") else { return false }
+        return name.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "_") }
     }
 }
