@@ -57,18 +57,16 @@ public struct RuleLoader: Sendable {
     public func load(paths: [String]) throws(RuleLoadError) -> RuleSet {
         var sources: [Source] = []
         var problems: [RuleProblem] = []
-        var files: [String] = []
         for path in paths {
             do {
-                files += try Self.ruleFiles(at: path)
+                for file in try Self.ruleFiles(at: path) {
+                    switch read(file) {
+                    case .success(let source): sources.append(source)
+                    case .failure(let problem): problems.append(problem)
+                    }
+                }
             } catch {
                 problems += error.problems
-            }
-        }
-        for outcome in files.map(read) {
-            switch outcome {
-            case .success(let source): sources.append(source)
-            case .failure(let problem): problems.append(problem)
             }
         }
         let result = Result { () throws(RuleLoadError) -> RuleSet in try load(sources) }

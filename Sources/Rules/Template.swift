@@ -50,7 +50,8 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
             var triple = false
             if rest.utf8.first == UInt8(ascii: "{") {
                 triple = true
-                rest = rest.dropFirst()
+                // One byte, not one Character: a combining mark after the brace stays in the name.
+                rest = rest[rest.utf8.index(after: rest.startIndex)...]
             }
             let closer: StaticString = triple ? "}}}" : "}}"
             guard let close = rest.firstRange(ofASCII: closer) else {

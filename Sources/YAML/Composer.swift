@@ -147,6 +147,9 @@ struct Composer {
     private static let mergePrint: UInt64 = 1 << 63 | 1
     private static let nonStringPrint: UInt64 = 1 << 63 | 2
     private static let collectionPrint: UInt64 = 1 << 63 | 3
+    /// A key with a byte past ASCII: equal strings may differ in bytes (`é` composed or not,
+    /// the Kelvin sign and `K`), so it is compared in full with every other string key.
+    private static let unicodePrint: UInt64 = 1 << 63 | 4
 
     /// A string key's print is a hash of its text (top bit clear); every other key shares one
     /// print per kind and is compared in full.
@@ -154,13 +157,18 @@ struct Composer {
         guard let scalar = key.scalar else { return collectionPrint }
         guard case .string(let text) = scalar.value else { return nonStringPrint }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in text.utf8 {
+            if byte >= 0x80 { return unicodePrint }
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
         return hash & ~(1 << 63) | (1 << 62)  // never 0: that is "not worked out yet"
     }
 
     /// The print of a mapping's first key is worked out only when a second key comes: most
     /// mappings of a rule file (`- set_locked: true`) have one.
     private static let notWorkedOut: UInt64 = 0
+
+    private static func isStringPrint(_ print: UInt64) -> Bool { print & (1 << 63) == 0 || print == unicodePrint }
 
     /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any; records
     /// the key's print either way.
@@ -184,7 +192,10 @@ struct Composer {
         for slot in keyStart..<keyPrints.count {
             let other = values[start + 2 * (slot - keyStart)]
             if keyPrints[slot] == Self.notWorkedOut { keyPrints[slot] = Self.print(of: other) }
-            guard keyPrints[slot] == print else { continue }
+            let earlier = keyPrints[slot]
+            let mayBeEqual = earlier == print
+                || (print == Self.unicodePrint && Self.isStringPrint(earlier)) || (earlier == Self.unicodePrint && Self.isStringPrint(print))
+            guard mayBeEqual else { continue }
             identity = identity ?? KeyIdentity(key)
             if KeyIdentity(other) == identity { return other.mark }
         }

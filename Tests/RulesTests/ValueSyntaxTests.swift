@@ -49,6 +49,9 @@ struct ValueSyntaxTests {
     @Test func templateErrors() {
         #expect(throws: Template.ParseError(message: "\"{{\" is not closed by \"}}\"", suggestion: nil)) { try Template(parsing: "x {{group.jid") }
         #expect(throws: Template.ParseError.self) { try Template(parsing: "{{> partial}}") }
+        // A combining mark after the third brace belongs to the name, which is then unknown.
+        #expect(throws: Template.ParseError.self) { try Template(parsing: "{{{\u{301}now}}}") }
+        #expect((try? Template(parsing: "é {{now}} 😀"))?.parts == [.text("é "), .variable("now"), .text(" 😀")])
         #expect(throws: Template.ParseError(
             message: "unknown template variable \"group.name\"; expected one of group.jid, group.subject, group.size, rule.id, now, invite.code, invite.link, requests.count",
             suggestion: "did you mean \"{{group.size}}\"?")) { try Template(parsing: "{{group.name}}") }

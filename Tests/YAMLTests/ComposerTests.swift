@@ -109,6 +109,10 @@ struct ComposerTests {
     @Test func duplicateKeyComparesValuesNotSpelling() throws {
         let error = try failure("{1: a, 0x1: b}\n")
         #expect(error.message.hasPrefix("duplicate key"))
+        // Text compares as Swift compares it: é composed and decomposed, the Kelvin sign and K.
+        #expect(try failure("{\"caf\u{E9}\": a, \"cafe\u{301}\": b}\n").message.hasPrefix("duplicate key"))
+        #expect(try failure("{\"\u{212A}\": a, x: c, K: b}\n").message.hasPrefix("duplicate key"))
+        #expect(throws: Never.self) { try YAMLParser().parse("{caf\u{E9}: a, cafe: b, K: c}\n") }
     }
 
     /// Past 16 keys the duplicate check changes representation; it must find the same duplicates.
