@@ -1,5 +1,6 @@
 public import Foundation
 public import YAML
+import WadialModels
 
 /// Loads rule files into a validated `RuleSet`, reporting every problem at once.
 ///
@@ -15,6 +16,15 @@ public struct RuleLoader: Sendable {
     /// Rules decoded as one part (nil: about two parts per thread, 50 to 500 rules each): a
     /// file is decoded in parts side by side.
     var partSize: Int?
+
+    /// Why `WADIAL_LOAD_THREADS` in `environment` cannot be used (nil when unset, empty or valid): the
+    /// commands refuse to start on it rather than load on a number nobody asked for. The value is
+    /// quoted as it is; whoever prints the message escapes it for where it goes.
+    public static func threadsProblem(_ environment: [String: String]) -> String? {
+        guard let text = environment[SideBySide.variable], !text.isEmpty else { return nil }
+        if let value = Int(text), (1...64).contains(value) { return nil }
+        return "\(SideBySide.variable) is \"\(TextEscaping.truncated(text))\"; expected a whole number from 1 to 64 (the threads a rule load uses)"
+    }
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, limits: YAMLParser.Limits = .default) {
         self.environment = environment

@@ -140,7 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         switch ProcessInfo.processInfo.environment["WADIAL_LEASE_LOCAL_TAKEOVER"] {
         case nil, "", "on": local = true
         case "off": local = false
-        case let other?: throw fail("WADIAL_LEASE_LOCAL_TAKEOVER is \(TextEscaping.quoted(other)); expected on or off")
+        case let other?: throw fail("WADIAL_LEASE_LOCAL_TAKEOVER is \"\(TextEscaping.truncated(other))\"; expected on or off")
         }
         return LeaseBook(instance: LeaseBook.instanceID(), duration: lease.duration, margin: lease.margin, localTakeover: local)
     }

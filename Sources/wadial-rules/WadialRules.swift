@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Rules
 
 @main
 struct WadialRules: AsyncParsableCommand {
@@ -20,6 +21,9 @@ struct WadialRules: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             parsed = command
+            if let problem = RuleLoader.threadsProblem(ProcessInfo.processInfo.environment) {
+                throw fail(problem)
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -91,6 +91,21 @@ struct CommandLineTests {
         #expect(outcome.output.hasPrefix("ok: 4 files, "))
     }
 
+    /// A load's threads come from WADIAL_LOAD_THREADS: a value that is not 1 to 64 stops the
+    /// command before it does anything, saying why (`--help` and `--version` still answer).
+    @Test func aBadLoadThreadCountIsRefused() throws {
+        for bad in ["0", "65", "two", "1\u{1B}[2J"] {
+            let outcome = try Self.run(["check", "rules"], environment: ["WADIAL_LOAD_THREADS": bad])
+            #expect(outcome.status == 1, "\(bad)")
+            let shown = bad.replacingOccurrences(of: "\u{1B}", with: "\\u001b")  // escaped, never sent to the terminal
+            #expect(outcome.output.contains("error: WADIAL_LOAD_THREADS is \"\(shown)\"; expected a whole number from 1 to 64"), "\(outcome.output)")
+        }
+        #expect(try Self.run(["check", "rules"], environment: ["WADIAL_LOAD_THREADS": ""]).status == 0)  // empty: unset
+        let one = try Self.run(["check", "rules"], environment: ["WADIAL_LOAD_THREADS": "1"])
+        #expect(one.status == 0)
+        #expect(one.output == (try Self.run(["check", "rules"])).output)
+    }
+
     @Test func checkDefaultsToTheRulesFolder() throws {
         #expect(try Self.run(["check"]).status == 0)
     }
