@@ -231,13 +231,15 @@ struct LeaseFailoverTests {
             Issue.record("\(jid) was sent approve \(count) times (seed \(seed))")
         }
         // No session without an active engine for longer than one lease (4 s) plus one poll (5 s):
-        // the gaps between its group listings while the kills went on (plus 1 s for a process start).
+        // the gaps between its group listings while the kills went on, plus 3 s for the start of a
+        // debug process on a loaded 2-core machine (1 s was seen exceeded there: 11.2 and 11.9 s,
+        // seeds that pass when replayed). Waiting out a second lease would still fail (13 s).
         let calls = try await KillUnderFaultsTests.calls(url)
         for session in sessions {
             let times = calls.filter { $0["operation"] as? String == "list_groups" && ($0["path"] as? String)?.contains("/sessions/\(session)/") == true }
                 .compactMap { $0["time"] as? Double }.filter { $0 >= killsStarted.timeIntervalSince1970 - 10 && $0 <= killsEnded.timeIntervalSince1970 + 10 }
             let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
-            #expect((gaps.max() ?? 0) <= 10, "session \(session) went \(gaps.max() ?? 0) s without an engine (seed \(seed))")
+            #expect((gaps.max() ?? 0) <= 12, "session \(session) went \(gaps.max() ?? 0) s without an engine (seed \(seed))")
         }
     }
 }
