@@ -9,15 +9,16 @@ final class DecodingContext {
     /// The folder of the file, for paths written in it (`numbers_file:`).
     let directory: String
     private(set) var problems: [RuleProblem] = []
-    /// The problems of each numbers file read here (by resolved path), apart: files (and parts
-    /// of large files) are decoded side by side, each reading what it names, and a numbers
-    /// file's problems are reported from the first file only, as if read one after the other.
+    /// The problems of each numbers file named here (by resolved path), apart: files (and parts
+    /// of large files) are decoded side by side, each reporting what the files it names hold,
+    /// and a numbers file's problems are kept from the first file and part only, as if they had
+    /// been decoded one after the other.
     private(set) var numbersFileProblems: [(key: String, problems: [RuleProblem])] = []
     private var numbersFile: String?
     /// Values whose `${VAR}` could not be substituted: already reported, so nothing more is said of them.
     private var unsubstituted: Set<Mark> = []
 
-    /// Numbers files already read in this load, shared by the files of a rule set.
+    /// What this context works out once (not shared: a context is used by one thread).
     let memo: LoadMemo
 
     /// The numbers files of the whole load, read once whichever file or part asks first.
@@ -70,12 +71,12 @@ final class DecodingContext {
         numbersFileProblems = []
     }
 
-    /// While a numbers file is read: problems go to its own list (`numbersFileProblems`).
-    func readingNumbersFile<T>(_ key: String, _ body: () -> T) -> T {
+    /// While a numbers file's findings are reported: problems go to its own list (`numbersFileProblems`).
+    func readingNumbersFile(_ key: String, _ body: () -> Void) {
         numbersFile = key
         numbersFileProblems.append((key, []))
         defer { numbersFile = nil }
-        return body()
+        body()
     }
 
     func reportUnsubstituted(_ mark: Mark, _ path: KeyPath, _ message: String, suggestion: String?) {
@@ -326,15 +327,11 @@ extension StringProtocol {
     var trimmingBlanks: SubSequence { trimming { $0.isWhitespace && !$0.isNewline } }
 }
 
-/// What one load works out once, however many rules ask: numbers files by resolved path (read
-/// and checked once, their problems reported once), cron expressions by text.
+/// What one context (a file, or a part of one) works out once, however many rules ask: the
+/// numbers files it has named, paths as resolved, valid time zones, cron expressions by text.
 final class LoadMemo {
-    enum Entry {
-        case numbers(Set<PhoneNumber>)
-        case failed
-    }
-
-    var entries: [String: Entry] = [:]
+    /// Numbers files (by resolved path) whose problems this context has reported already.
+    var numbersFilesNamed: Set<String> = []
     /// Paths as written, by folder, resolved once (Foundation's path functions are slow on Linux).
     var resolutions: [String: (resolved: String, key: String)] = [:]
     /// Time zone names found valid.

@@ -115,23 +115,20 @@ extension RuleDecoder {
             key = (resolved as NSString).standardizingPath
             context.memo.resolutions[memo] = (resolved, key)
         }
-        switch context.memo.entries[key] {
-        case .numbers(let numbers)?: return NumbersFile(path: written, resolvedPath: resolved, numbers: numbers)
-        case .failed?: return nil
-        case nil: break
-        }
         // Read once per load (the shelf is shared by every file and part); its problems are
-        // reported here with this rule's path, and kept from the first file and part only.
+        // reported by the first rule of this context that names it, with that rule's path, and
+        // kept from the first file and part only.
         let read = context.shelf.read(key) { NumbersFileRead(resolved) }
-        context.readingNumbersFile(key) {
-            for finding in read.findings {
-                switch finding {
-                case .unreadable(let message, let suggestion): context.report(node.mark, path, message, suggestion: suggestion)
-                case .badLine(let source, let mark, let message): context.report(in: source, mark, path, message)
+        if context.memo.numbersFilesNamed.insert(key).inserted {
+            context.readingNumbersFile(key) {
+                for finding in read.findings {
+                    switch finding {
+                    case .unreadable(let message, let suggestion): context.report(node.mark, path, message, suggestion: suggestion)
+                    case .badLine(let source, let mark, let message): context.report(in: source, mark, path, message)
+                    }
                 }
             }
         }
-        context.memo.entries[key] = read.numbers.map { .numbers($0) } ?? .failed
         return read.numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
     }
 

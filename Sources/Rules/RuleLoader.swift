@@ -21,8 +21,7 @@ public struct RuleLoader: Sendable {
     /// commands refuse to start on it rather than load on a number nobody asked for. The value is
     /// quoted as it is; whoever prints the message escapes it for where it goes.
     public static func threadsProblem(_ environment: [String: String]) -> String? {
-        guard let text = environment[SideBySide.variable], !text.isEmpty else { return nil }
-        if let value = Int(text), (1...64).contains(value) { return nil }
+        guard let text = environment[SideBySide.variable], !text.isEmpty, SideBySide.requested(text) == nil else { return nil }
         return "\(SideBySide.variable) is \"\(TextEscaping.truncated(text))\"; expected a whole number from 1 to 64 (the threads a rule load uses)"
     }
 
@@ -115,9 +114,10 @@ public struct RuleLoader: Sendable {
         let shelf = NumbersFileShelf()
         let outcomes = SideBySide.map(sources.count, threads: threads) { index -> Result<ParsedFile, YAMLError> in
             let source = sources[index]
-            let context = DecodingContext(source: SourceText(name: source.name, text: source.text), directory: source.directory, shelf: shelf)
+            let text = SourceText(name: source.name, text: source.text)
+            let context = DecodingContext(source: text, directory: source.directory, shelf: shelf)
             do throws(YAMLError) {
-                let root = try parser.parse(source.text, file: source.name)
+                let root = try parser.parse(text)
                 return .success(ParsedFile(source: source, root: root.map { substitution.apply($0, .root, context) }, context: context))
             } catch {
                 return .failure(error)

@@ -10,14 +10,15 @@ enum SideBySide {
     /// How many threads a load uses at most: the cores, or `WADIAL_LOAD_THREADS` (1 to 64) when set,
     /// to compare a load on one core with one on all of them (the commands refuse other values:
     /// `RuleLoader.threadsProblem`).
-    static let threads: Int = {
-        if let text = ProcessInfo.processInfo.environment[variable], let value = Int(text), (1...64).contains(value) {
-            return value
-        }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    static let threads: Int = ProcessInfo.processInfo.environment[variable].flatMap(requested)
+        ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     static let variable = "WADIAL_LOAD_THREADS"
+
+    /// The threads `WADIAL_LOAD_THREADS` asks for: a whole number from 1 to 64, else nil.
+    static func requested(_ text: String) -> Int? {
+        Int(text).flatMap { (1...64).contains($0) ? $0 : nil }
+    }
 
     static func map<T>(_ count: Int, threads: Int = SideBySide.threads, _ body: (Int) -> T) -> [T] {
         guard count > 1, threads > 1 else { return (0..<count).map(body) }

@@ -9,9 +9,6 @@ public enum ASCII {
     }
 
     public static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isLetter(byte) }
-
-    /// A space or a tab: what `trimmingBlanks` removes among ASCII characters.
-    public static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 }
 
 extension Substring {

@@ -11,7 +11,7 @@ public struct GroupJID: Sendable, Hashable, Comparable, TextCoded, CustomStringC
         var parts = 1
         var run = 0
         for byte in string.utf8.dropLast(Self.suffix.utf8.count) {
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+            if ASCII.isDigit(byte) {
                 run += 1
                 guard run <= 40 else { return nil }
             } else if byte == UInt8(ascii: "-"), run > 0, parts == 1 {

@@ -134,7 +134,7 @@ struct Composer {
             if Self.isMergeKey(node) {
                 open[last].hasMerge = true
                 keyPrints.append(Self.mergePrint)
-            } else if let first = try duplicate(of: node, in: last) {
+            } else if let first = duplicate(of: node, in: last) {
                 throw .composer(source.diagnostic(
                     at: node.mark, "duplicate key \(Self.describe(node)); it was first set at line \(first.line)"))
             }
@@ -151,8 +151,8 @@ struct Composer {
     /// the Kelvin sign and `K`), so it is compared in full with every other string key.
     private static let unicodePrint: UInt64 = 1 << 63 | 4
 
-    /// A string key's print is a hash of its text (top bit clear); every other key shares one
-    /// print per kind and is compared in full.
+    /// An ASCII string key's print is a hash of its text (top bit clear); every other key shares
+    /// one print per kind and is compared in full (`unicodePrint` with every string key).
     private static func print(of key: Node) -> UInt64 {
         guard let scalar = key.scalar else { return collectionPrint }
         guard case .string(let text) = scalar.value else { return nonStringPrint }
@@ -172,7 +172,7 @@ struct Composer {
 
     /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any; records
     /// the key's print either way.
-    private mutating func duplicate(of key: Node, in frame: Int) throws(YAMLError) -> Mark? {
+    private mutating func duplicate(of key: Node, in frame: Int) -> Mark? {
         let start = open[frame].start
         let keyStart = open[frame].keyStart
         if var index = open[frame].keyIndex {

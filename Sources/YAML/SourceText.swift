@@ -8,7 +8,7 @@ import Glibc
 /// diagnostic asks for one, so a file that loads cleanly pays next to nothing for it.
 public struct SourceText: Sendable {
     public let name: String
-    private let text: String
+    let text: String
     /// UTF-8 offset of the start of each line.
     private let lineStarts: [Int]
 

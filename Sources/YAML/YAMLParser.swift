@@ -39,6 +39,11 @@ public struct YAMLParser: Sendable {
         try parse(bytes: Array(text.utf8), source: SourceText(name: file, text: text))
     }
 
+    /// The document of a source text (whose lines its diagnostics quote).
+    public func parse(_ source: SourceText) throws(YAMLError) -> Node? {
+        try parse(bytes: Array(source.text.utf8), source: source)
+    }
+
     /// The document in `bytes` (UTF-8, or UTF-16 with a byte order mark).
     public func parse(bytes: [UInt8], file: String = "<input>") throws(YAMLError) -> Node? {
         try parse(bytes: bytes, source: SourceText(name: file, text: String(decoding: bytes, as: UTF8.self)))
