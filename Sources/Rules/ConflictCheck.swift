@@ -39,25 +39,20 @@ public struct RuleWarning: Sendable, Hashable, CustomStringConvertible, Encodabl
 /// on different values of another setting than the one they set; subject patterns, time windows
 /// and `any:` are taken to overlap.
 public enum ConflictCheck {
-    /// One place that sets a setting.
-    struct Setter {
-        /// Which rule or policy (its position among them): its own setters are never paired.
-        var owner: Int
-        var what: String
-        var location: SourceLocation?
-        var groups: GroupTargets
-        var change: SettingChange
-        var bounds: Bounds
-        var isPolicy: Bool
-    }
-
     /// The member counts a condition allows (`above < count < below`) and the settings it requires.
-    struct Bounds {
+    struct Bounds: Hashable {
         var above: Int?
         var below: Int?
         var settings: [GroupSetting.ID: SettingValue] = [:]
 
         static let any = Bounds()
+
+        /// Cheap: the settings count stands for them (equal bounds are compared in full).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(above)
+            hasher.combine(below)
+            hasher.combine(settings.count)
+        }
 
         /// Both allow some group: a count in both ranges, and no setting required two ways. A
         /// condition on the very setting both set does not keep them apart: `if announcement is
@@ -121,15 +116,22 @@ public enum ConflictCheck {
     public static func warnings(_ set: RuleSet) -> [RuleWarning] { check(set).warnings }
 
     public static func check(_ set: RuleSet) -> Report {
-        var setters: [Setter] = []
+        // What each rule and policy can reach, worked out once per distinct `groups:`.
+        var selectors: [String: Footprint] = [:]
+        for selector in set.groupSelectors where selectors[selector.name] == nil {
+            let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
+            selectors[selector.name] = Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
+        }
+        var reaches: [GroupTargets: Reach] = [:]
+        func reach(_ targets: GroupTargets) -> Reach {
+            if let known = reaches[targets] { return known }
+            let reach = Reach(footprint(targets, selectors))
+            reaches[targets] = reach
+            return reach
+        }
+        // One setter per rule or policy and setting it sets, numbered rules first.
+        var table = Table()
         for (owner, rule) in set.rules.enumerated() where rule.enabled && rule.mode == .enforce {
-            var bounds = Bounds(rule.condition)
-            if case .memberCount(let trigger) = rule.trigger {
-                switch trigger.threshold {
-                case .above(let value): bounds = bounds.narrowed(by: Bounds(above: value))
-                case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
-                }
-            }
             // A rule that sets a setting more than once leaves it at the last value: that is what it wants.
             var last: [GroupSetting.ID: SettingChange] = [:]
             var order: [GroupSetting.ID] = []
@@ -138,68 +140,71 @@ public enum ConflictCheck {
                 if last[change.id] == nil { order.append(change.id) }
                 last[change.id] = change
             }
+            guard !order.isEmpty else { continue }
+            var bounds = Bounds(rule.condition)
+            if case .memberCount(let trigger) = rule.trigger {
+                switch trigger.threshold {
+                case .above(let value): bounds = bounds.narrowed(by: Bounds(above: value))
+                case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
+                }
+            }
+            let groups = reach(rule.groups)
             for id in order {
                 guard let change = last[id] else { continue }
-                setters.append(Setter(owner: owner, what: "rule \"\(rule.id)\"", location: rule.location, groups: rule.groups, change: change, bounds: bounds, isPolicy: false))
+                table.append(owner: owner, change: change, reach: groups, bounds: bounds, isPolicy: false)
             }
         }
         for (index, policy) in set.policies.enumerated() where policy.enabled && policy.mode == .enforce {
+            let (groups, bounds) = (reach(policy.groups), Bounds(policy.condition))
             for (setting, value) in policy.ensure.known {
-                setters.append(Setter(owner: set.rules.count + index, what: "policy \"\(policy.id)\"", location: policy.location, groups: policy.groups,
-                                      change: SettingChange(setting.id, value), bounds: Bounds(policy.condition), isPolicy: true))
+                table.append(owner: set.rules.count + index, change: SettingChange(setting.id, value), reach: groups, bounds: bounds, isPolicy: true)
             }
         }
         // Pairs with a policy in them, of one setting: each policy against every rule and every
-        // later policy that set the same setting (rules against rules are never paired). The
-        // footprints are worked out once per setter. The pairs are many (every policy against
-        // every rule of its setting): the loop reads plain arrays, not `Setter` copies.
-        var selectors: [String: Footprint] = [:]
-        for selector in set.groupSelectors where selectors[selector.name] == nil {
-            let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
-            selectors[selector.name] = Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
-        }
-        let footprints = setters.map { Reach(footprint($0.groups, selectors)) }
-        let owners = setters.map(\.owner)
-        let values = setters.map(\.change.value)
-        let bounds = setters.map(\.bounds)
-        var bySetting: [GroupSetting.ID: (rules: [Int], policies: [Int])] = [:]
-        for (index, setter) in setters.enumerated() {
-            if setter.isPolicy { bySetting[setter.change.id, default: ([], [])].policies.append(index) } else { bySetting[setter.change.id, default: ([], [])].rules.append(index) }
+        // later policy that set the same setting (rules against rules are never paired).
+        var bySetting: [GroupSetting.ID: Members] = [:]
+        for index in table.changes.indices {
+            if table.isPolicy[index] {
+                bySetting[table.changes[index].id, default: ([], [])].policies.append(index)
+            } else {
+                bySetting[table.changes[index].id, default: ([], [])].rules.append(index)
+            }
         }
         // All pairs are counted; only the first `maximumWarnings` (by place) are kept, in order.
         // Settings are independent: checked side by side, then merged.
         let settings = Array(bySetting)
         let found = SideBySide.map(settings.count) { index -> (count: Int, first: FirstPairs) in
             let (setting, members) = settings[index]
-            var count = 0
-            var first = FirstPairs(limit: maximumWarnings)
-            for (position, policy) in members.policies.enumerated() {
-                for other in [members.rules[...], members.policies[(position + 1)...]].joined() {
-                    guard owners[policy] != owners[other], values[policy] != values[other],
-                          footprints[policy].overlaps(footprints[other]),
-                          bounds[policy].overlaps(bounds[other], setting: setting) else { continue }
-                    count += 1
-                    first.offer(Pair(earlier: min(policy, other), later: max(policy, other)))
-                }
+            let all = members.rules + members.policies
+            // One setter per owner and setting is how setters are made; were it not so, pairs of
+            // one owner would have to be left out one by one.
+            guard Set(all.map { table.owners[$0] }).count == all.count else {
+                return pairByPair(setting, members, table)
             }
-            return (count, first)
+            return byClass(setting, members, table)
         }
         let count = found.reduce(0) { $0 + $1.count }
         var first = FirstPairs(limit: maximumWarnings)
         for part in found {
             for pair in part.first.sorted { first.offer(pair) }
         }
-        let pairs = first.sorted
+        func what(_ setter: Int) -> (name: String, location: SourceLocation?) {
+            let owner = table.owners[setter]
+            if owner < set.rules.count { return ("rule \"\(set.rules[owner].id)\"", set.rules[owner].location) }
+            let policy = set.policies[owner - set.rules.count]
+            return ("policy \"\(policy.id)\"", policy.location)
+        }
         var warnings: [RuleWarning] = []
-        for pair in pairs {
+        for pair in first.sorted {
             // Reported at the later place, naming the earlier.
-            let (earlier, later) = (setters[pair.earlier], setters[pair.later])
-            let setting = earlier.change.setting
+            let (earlier, later) = (what(pair.earlier), what(pair.later))
+            let (earlierChange, laterChange) = (table.changes[pair.earlier], table.changes[pair.later])
+            let setting = earlierChange.setting
             let place = earlier.location.map { " (\($0))" } ?? ""
             warnings.append(RuleWarning(
                 location: later.location,
-                message: "\(later.what) sets \(setting.key) to \(setting.ruleText(later.change.value)), and \(earlier.what)\(place) sets it to "
-                    + "\(setting.ruleText(earlier.change.value)), on groups both can select: one undoes the other",
+                message: "\(later.name) sets \(setting.key) to \(setting.ruleText(laterChange.value)), and \(earlier.name)\(place) sets it to "
+                    + "\(setting.ruleText(earlierChange.value)), on groups both can select: one undoes the other",
                 suggestion: "give the policy an if: that the other rules out (member_count ranges that do not overlap, or a setting: on another value), "
                     + "or select groups that do not overlap"))
         }
@@ -210,6 +215,101 @@ public enum ConflictCheck {
                 suggestion: "the first \(maximumWarnings) are listed; fix those and check again"))
         }
         return Report(warnings: warnings, pairs: count)
+    }
+
+    typealias Members = (rules: [Int], policies: [Int])
+
+    /// The setters (one per rule or policy and setting it sets) as plain arrays: the pair loops
+    /// read them, not `Setter` copies. Reaches and bounds are numbered by value, so that alike
+    /// setters are found by comparing integers.
+    struct Table {
+        private(set) var owners: [Int] = []
+        private(set) var changes: [SettingChange] = []
+        private(set) var reaches: [Reach] = []
+        private(set) var bounds: [Bounds] = []
+        private(set) var isPolicy: [Bool] = []
+        private(set) var reachIDs: [Int] = []
+        private(set) var boundsIDs: [Int] = []
+        private var reachNumbers: [Reach: Int] = [:]
+        private var boundsNumbers: [Bounds: Int] = [:]
+
+        mutating func append(owner: Int, change: SettingChange, reach: Reach, bounds: Bounds, isPolicy: Bool) {
+            owners.append(owner)
+            changes.append(change)
+            reaches.append(reach)
+            self.bounds.append(bounds)
+            self.isPolicy.append(isPolicy)
+            reachIDs.append(Self.number(reach, in: &reachNumbers))
+            boundsIDs.append(Self.number(bounds, in: &boundsNumbers))
+        }
+
+        private static func number<Key: Hashable>(_ key: Key, in numbers: inout [Key: Int]) -> Int {
+            if let known = numbers[key] { return known }
+            numbers[key] = numbers.count
+            return numbers.count - 1
+        }
+
+        /// Whether the setters `a` and `b` (of one setting) undo each other.
+        func conflict(_ a: Int, _ b: Int, setting: GroupSetting.ID) -> Bool {
+            changes[a].value != changes[b].value && reaches[a].overlaps(reaches[b]) && bounds[a].overlaps(bounds[b], setting: setting)
+        }
+    }
+
+    /// Setters that conflict with the same others: the same reach, value and bounds. Pairs are
+    /// counted a class against a class (a rule set of thousands of rules has a few hundred
+    /// classes per setting), and only the pairs that can be among the first are enumerated.
+    struct Class: Hashable {
+        let reach: Int
+        let value: SettingValue
+        let bounds: Int
+    }
+
+    /// The setters of `indices` by class, each class's members in ascending order, the classes in
+    /// the order of their first member.
+    static func classes(_ indices: [Int], _ table: Table) -> [[Int]] {
+        var position: [Class: Int] = [:]
+        var classes: [[Int]] = []
+        for index in indices {
+            let key = Class(reach: table.reachIDs[index], value: table.changes[index].value, bounds: table.boundsIDs[index])
+            if let known = position[key] {
+                classes[known].append(index)
+            } else {
+                position[key] = classes.count
+                classes.append([index])
+            }
+        }
+        return classes
+    }
+
+    static func byClass(_ setting: GroupSetting.ID, _ members: Members, _ table: Table) -> (count: Int, first: FirstPairs) {
+        let rules = classes(members.rules, table)
+        let policies = classes(members.policies, table)
+        var count = 0
+        var first = FirstPairs(limit: maximumWarnings)
+        // Each policy against every rule and every policy of a later class (one class holds one
+        // value: its members never conflict with each other).
+        for (position, policy) in policies.enumerated() {
+            for other in [rules[...], policies[(position + 1)...]].joined() where table.conflict(policy[0], other[0], setting: setting) {
+                // At most the square of the setters held in memory: far from overflowing.
+                count += policy.count * other.count
+                first.offer(policy, other)
+            }
+        }
+        return (count, first)
+    }
+
+    /// The plain loop: every policy against every rule and every later policy.
+    static func pairByPair(_ setting: GroupSetting.ID, _ members: Members, _ table: Table) -> (count: Int, first: FirstPairs) {
+        var count = 0
+        var first = FirstPairs(limit: maximumWarnings)
+        for (position, policy) in members.policies.enumerated() {
+            for other in [members.rules[...], members.policies[(position + 1)...]].joined() {
+                guard table.owners[policy] != table.owners[other], table.conflict(policy, other, setting: setting) else { continue }
+                count += 1
+                first.offer(Pair(earlier: min(policy, other), later: max(policy, other)))
+            }
+        }
+        return (count, first)
     }
 
     struct Pair: Comparable {
@@ -229,13 +329,30 @@ public enum ConflictCheck {
 
         init(limit: Int) { self.limit = limit }
 
-        mutating func offer(_ pair: Pair) {
-            if let bound, !(pair < bound) { return }
+        /// Whether `pair` may be among the first (false: it and every larger pair are not).
+        @discardableResult
+        mutating func offer(_ pair: Pair) -> Bool {
+            if let bound, !(pair < bound) { return false }
             kept.append(pair)
             if kept.count > 2 * limit {
                 kept.sort()
                 kept.removeLast(kept.count - limit)
                 bound = kept.last
+            }
+            return true
+        }
+
+        /// Every pair of a member of `left` and a member of `right` (both ascending, no member in
+        /// both), offered until the rest cannot be among the first: for one member of `left`, its
+        /// pairs grow with the member of `right`, and each member's smallest pair grows with it.
+        mutating func offer(_ left: [Int], _ right: [Int]) {
+            for a in left {
+                var any = false
+                for b in right {
+                    guard offer(Pair(earlier: min(a, b), later: max(a, b))) else { break }
+                    any = true
+                }
+                if !any { return }
             }
         }
 
@@ -244,10 +361,17 @@ public enum ConflictCheck {
 
     /// Where a setter can act, for the pair loop: the kinds its pattern and kind-only entries
     /// reach, the kinds of its listed-JID entries, and those entries.
-    struct Reach {
+    struct Reach: Hashable {
         let open: UInt8
         let listedKinds: UInt8
         let listed: [Footprint]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(open)
+            hasher.combine(listedKinds)
+            hasher.combine(listed.count)
+            for footprint in listed { hasher.combine(footprint) }
+        }
 
         init(_ footprints: [Footprint]) {
             open = footprints.reduce(0) { $1.jids == nil ? $0 | $1.kinds : $0 }
@@ -296,18 +420,36 @@ public enum ConflictCheck {
 
     /// What one entry of `groups:` can select: its kinds (a bit each) and, when only listed JIDs
     /// can match, those JIDs.
-    struct Footprint {
+    struct Footprint: Hashable {
         let kinds: UInt8
         let jids: Set<GroupJID>?
         /// A bit per JID (by a hash of its text): sets whose masks share no bit share no JID.
         let mask: UInt64
+        /// The sum of the JIDs' hashes: equal sets have equal prints, whatever their order.
+        let print: UInt64
+
+        /// Cheap: the print stands for the JIDs (footprints with equal hashes are compared in full).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(kinds)
+            hasher.combine(print)
+            hasher.combine(jids == nil)
+        }
+
+        static func == (lhs: Footprint, rhs: Footprint) -> Bool {
+            lhs.kinds == rhs.kinds && lhs.print == rhs.print && lhs.jids == rhs.jids
+        }
 
         init(kinds: Set<GroupKind>, jids: Set<GroupJID>?) {
-            self.mask = (jids ?? []).reduce(0) { mask, jid in
+            var mask: UInt64 = 0
+            var print: UInt64 = 0
+            for jid in jids ?? [] {
                 var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, stable across runs
                 for byte in jid.rawValue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-                return mask | (1 << (hash % 64))
+                mask |= 1 << (hash % 64)
+                print = print &+ hash
             }
+            self.mask = mask
+            self.print = print
             self.kinds = kinds.reduce(0) { bits, kind in
                 bits | (1 << UInt8(GroupKind.allCases.firstIndex(of: kind) ?? 0))
             }

@@ -180,3 +180,42 @@ struct FirstPairsTests {
         }
     }
 }
+
+/// Counting a class of alike setters against a class must give what the pair-by-pair loop
+/// gives: the same count and the same first hundred pairs, on sets where classes collide often.
+struct ConflictClassTests {
+    @Test func classesCountAndListWhatThePairLoopDoes() throws {
+        let seed: UInt64 = 0xc1a5_5e5
+        print("ConflictClassTests seed \(seed)")
+        var state = seed
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let jids = try (0..<6).map { try #require(GroupJID("12036300000000000\($0)@g.us")) }
+        let kinds: [Set<GroupKind>] = [[.group], [.announcements], [.group, .community]]
+        for round in 0..<60 {
+            let size = [3, 40, 150, 400][round % 4]
+            // The first setters are the rules', the rest the policies' (as `check` numbers them).
+            let split = random(size + 1)
+            var table = ConflictCheck.Table()
+            for index in 0..<size {
+                let value = SettingValue.bool(random(2) == 0)
+                let parts = (0..<(1 + random(2))).map { _ in
+                    random(3) == 0
+                        ? ConflictCheck.Footprint(kinds: kinds[random(3)], jids: nil)
+                        : ConflictCheck.Footprint(kinds: kinds[random(2) * 2], jids: Set((0..<(1 + random(2))).map { _ in jids[random(jids.count)] }))
+                }
+                var bound = ConflictCheck.Bounds(above: random(3) == 0 ? random(40) : nil, below: random(3) == 0 ? random(60) : nil)
+                if random(4) == 0 { bound.settings[.locked] = .bool(random(2) == 0) }
+                table.append(owner: index, change: SettingChange(.announcement, value), reach: ConflictCheck.Reach(parts), bounds: bound, isPolicy: index >= split)
+            }
+            let members = (rules: Array(0..<split), policies: Array(split..<size))
+            let setting = GroupSetting.ID.announcement
+            let plain = ConflictCheck.pairByPair(setting, members, table)
+            let classed = ConflictCheck.byClass(setting, members, table)
+            #expect(classed.count == plain.count, "round \(round)")
+            #expect(classed.first.sorted == plain.first.sorted, "round \(round)")
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //   Profile floor N        libyaml alone on the same bytes
 //   Profile evaluate N     one evaluator pass over N groups (20 rules, 10 requests each)
 //   Profile check N        wall time of the load and of the conflict check (threads: not for callgrind)
+//   Profile conflicts N    one load, then the conflict check of `wadial-rules check`
 import BenchmarkSupport
 import Engine
 import Foundation
@@ -14,7 +15,7 @@ import YAML
 
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 2, let count = Int(arguments.last ?? "") else {
-    FileHandle.standardError.write(Data("usage: Profile load|floor|evaluate N\n".utf8))
+    FileHandle.standardError.write(Data("usage: Profile load|floor|evaluate|check|conflicts N\n".utf8))
     exit(2)
 }
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-profile-\(arguments.first ?? "")-\(count)")
@@ -26,6 +27,10 @@ do {
         try RuleCorpus.write(rules: count, to: directory)
         let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
         print("loaded \(rules.rules.count) rules, \(rules.policies.count) policies")
+    case "conflicts":
+        try RuleCorpus.write(rules: count, to: directory)
+        let rules = try RuleLoader(environment: [:]).load(paths: [directory.path])
+        print("\(ConflictCheck.check(rules).pairs) pairs")
     case "check":
         // Wall time of each part of `wadial-rules check` (not for callgrind: a load uses threads).
         try RuleCorpus.write(rules: count, to: directory)
@@ -62,7 +67,7 @@ do {
         let plan = Evaluator(rules: rules).evaluate(snapshot, state: state, now: now)
         print("\(plan.actions.count) actions")
     default:
-        FileHandle.standardError.write(Data("usage: Profile load|floor|evaluate N\n".utf8))
+        FileHandle.standardError.write(Data("usage: Profile load|floor|evaluate|check|conflicts N\n".utf8))
         exit(2)
     }
 } catch {
