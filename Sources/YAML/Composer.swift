@@ -1,11 +1,11 @@
-/// Builds the `Node` tree from events, without recursion, so deep input cannot exhaust the stack.
+/// Builds the `Document` from events, without recursion, so deep input cannot exhaust the stack.
 ///
-/// Finished nodes wait on one flat stack (`values`) until their collection ends; an open
-/// collection is only where its children start. A mapping's children alternate key, value.
-/// Nothing is rebuilt per child: a child is one append, a collection one slice at its end.
+/// Finished nodes (their numbers) wait on one flat stack (`values`) until their collection ends;
+/// an open collection is only where its children start. A mapping's children alternate key,
+/// value. Nothing is rebuilt per child: a child is one append, a collection one slice at its end.
 struct Composer {
     private struct Anchored {
-        let node: Node
+        let node: Int32
         let size: Int
     }
 
@@ -30,8 +30,9 @@ struct Composer {
         case scalar(Node.Scalar.Value)
         case other(Node)
 
-        init(_ key: Node) {
-            if let scalar = key.scalar { self = .scalar(scalar.value) } else { self = .other(key) }
+        init(_ key: Int32, in document: Document) {
+            let record = document.records[Int(key)]
+            if record.kind == .scalar { self = .scalar(document.value(record)) } else { self = .other(document.node(key)) }
         }
     }
 
@@ -41,18 +42,20 @@ struct Composer {
     private let source: SourceText
     private let limits: YAMLParser.Limits
     private var open: [Open] = []
-    private var values: [Node] = []
+    private var values: [Int32] = []
     /// One print per key of each open mapping, parallel to its keys in `values`: keys with
     /// different prints are different, so a duplicate is looked for by comparing integers.
     private var keyPrints: [UInt64] = []
     private var anchors: [String: Anchored] = [:]
     private var documents = 0
     private var nodeCount = 0
-    private(set) var root: Node?
+    let document = Document()
 
-    init(source: SourceText, limits: YAMLParser.Limits) {
+    init(source: SourceText, limits: YAMLParser.Limits, bytes: Int = 0) {
         self.source = source
         self.limits = limits
+        // About one node per 12 bytes of a rule file, and half its bytes in scalars.
+        if bytes > 0 { document.reserve(records: bytes / 12, bytes: bytes / 2) }
     }
 
     static let coreTagPrefix = "tag:yaml.org,2002:"
@@ -77,11 +80,11 @@ struct Composer {
                 throw .composer(source.diagnostic(at: mark, "unknown anchor \"\(anchor)\": define it with &\(anchor) before using *\(anchor)"))
             }
             try count(target.size, at: mark)
-            try add(target.node, size: target.size, holdsDollar: Self.holdsDollar(target.node))
+            try add(target.node, size: target.size, holdsDollar: document.records[Int(target.node)].holdsDollar)
         case .scalar(let scalar, let anchor, let tag, let holdsDollar):
             try checkScalarTag(tag, scalar)
             try count(1, at: scalar.mark)
-            let node = Node.scalar(scalar)
+            let node = document.addScalar(scalar.string, style: scalar.style, tag: scalar.tag, mark: scalar.mark, holdsDollar: holdsDollar)
             if let anchor { anchors[anchor] = Anchored(node: node, size: 1) }
             try add(node, size: 1, holdsDollar: holdsDollar)
         case .sequenceStart(let anchor, let tag, let mark, let isFlow):
@@ -114,29 +117,24 @@ struct Composer {
         }
     }
 
-    private static func holdsDollar(_ node: Node) -> Bool {
-        switch node {
-        case .scalar(let scalar): scalar.string.utf8.contains(UInt8(ascii: "$"))
-        case .sequence(let sequence): sequence.valuesHoldDollar
-        case .mapping(let mapping): mapping.valuesHoldDollar
+    private mutating func add(_ node: Int32, size: Int, holdsDollar: Bool) throws(YAMLError) {
+        guard document.fits else {
+            throw .limit(source.diagnostic(at: document.records[Int(node)].mark, "the document is too large to hold"))
         }
-    }
-
-    private mutating func add(_ node: Node, size: Int, holdsDollar: Bool) throws(YAMLError) {
         guard let last = open.indices.last else {
-            root = node
+            document.rootID = node
             return
         }
         open[last].size += size
         let start = open[last].start
         // In a mapping, an even count of children before this one makes it a key.
         if open[last].isMapping, (values.count - start) % 2 == 0 {
-            if Self.isMergeKey(node) {
+            if isMergeKey(node) {
                 open[last].hasMerge = true
                 keyPrints.append(Self.mergePrint)
             } else if let first = duplicate(of: node, in: last) {
                 throw .composer(source.diagnostic(
-                    at: node.mark, "duplicate key \(Self.describe(node)); it was first set at line \(first.line)"))
+                    at: document.records[Int(node)].mark, "duplicate key \(describe(node)); it was first set at line \(first.line)"))
             }
         } else if holdsDollar {
             open[last].valuesHoldDollar = true
@@ -153,12 +151,13 @@ struct Composer {
 
     /// An ASCII string key's print is a hash of its text (top bit clear); every other key shares
     /// one print per kind and is compared in full (`unicodePrint` with every string key).
-    private static func print(of key: Node) -> UInt64 {
-        guard let scalar = key.scalar else { return collectionPrint }
-        guard case .string(let text) = scalar.value else { return nonStringPrint }
+    private func print(of key: Int32) -> UInt64 {
+        let record = document.records[Int(key)]
+        guard record.kind == .scalar else { return Self.collectionPrint }
+        guard case .string = document.value(record) else { return Self.nonStringPrint }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in text.utf8 {
-            if byte >= 0x80 { return unicodePrint }
+        for byte in document.textBytes(record) {
+            if byte >= 0x80 { return Self.unicodePrint }
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return hash & ~(1 << 63) | (1 << 62)  // never 0: that is "not worked out yet"
@@ -172,14 +171,15 @@ struct Composer {
 
     /// The mark of an earlier key of the open mapping `frame` equal to `key`, if any; records
     /// the key's print either way.
-    private mutating func duplicate(of key: Node, in frame: Int) -> Mark? {
+    private mutating func duplicate(of key: Int32, in frame: Int) -> Mark? {
         let start = open[frame].start
         let keyStart = open[frame].keyStart
         if var index = open[frame].keyIndex {
             keyPrints.append(Self.notWorkedOut)
-            if let first = index[KeyIdentity(key)] { return first }
+            let identity = KeyIdentity(key, in: document)
+            if let first = index[identity] { return first }
             open[frame].keyIndex = nil  // keep the dictionary uniquely referenced while inserting
-            index[KeyIdentity(key)] = key.mark
+            index[identity] = document.records[Int(key)].mark
             open[frame].keyIndex = index
             return nil
         }
@@ -187,98 +187,104 @@ struct Composer {
             keyPrints.append(Self.notWorkedOut)
             return nil
         }
-        let print = Self.print(of: key)
+        let print = print(of: key)
         var identity: KeyIdentity?
         for slot in keyStart..<keyPrints.count {
             let other = values[start + 2 * (slot - keyStart)]
-            if keyPrints[slot] == Self.notWorkedOut { keyPrints[slot] = Self.print(of: other) }
+            if keyPrints[slot] == Self.notWorkedOut { keyPrints[slot] = self.print(of: other) }
             let earlier = keyPrints[slot]
             let mayBeEqual = earlier == print
                 || (print == Self.unicodePrint && Self.isStringPrint(earlier)) || (earlier == Self.unicodePrint && Self.isStringPrint(print))
             guard mayBeEqual else { continue }
-            identity = identity ?? KeyIdentity(key)
-            if KeyIdentity(other) == identity { return other.mark }
+            identity = identity ?? KeyIdentity(key, in: document)
+            if KeyIdentity(other, in: document) == identity { return document.records[Int(other)].mark }
         }
         keyPrints.append(print)
         if keyPrints.count - keyStart > Self.smallMapping {
             var index: [KeyIdentity: Mark] = [:]
-            for offset in Swift.stride(from: start, to: values.count, by: 2) where !Self.isMergeKey(values[offset]) {
-                let identity = KeyIdentity(values[offset])
-                if index[identity] == nil { index[identity] = values[offset].mark }
+            for offset in Swift.stride(from: start, to: values.count, by: 2) where !isMergeKey(values[offset]) {
+                let identity = KeyIdentity(values[offset], in: document)
+                if index[identity] == nil { index[identity] = document.records[Int(values[offset])].mark }
             }
-            index[KeyIdentity(key)] = key.mark
+            index[KeyIdentity(key, in: document)] = document.records[Int(key)].mark
             open[frame].keyIndex = index
         }
         return nil
     }
 
-    private mutating func finish(_ frame: Open) throws(YAMLError) -> Node {
+    private mutating func finish(_ frame: Open) throws(YAMLError) -> Int32 {
         defer {
             values.removeSubrange(frame.start...)
             keyPrints.removeSubrange(frame.keyStart...)
         }
-        guard frame.isMapping else {
-            var sequence = Node.Sequence(Array(values[frame.start...]), mark: frame.mark, isFlow: frame.isFlow)
-            sequence.valuesHoldDollar = frame.valuesHoldDollar
-            return .sequence(sequence)
+        guard frame.isMapping, frame.hasMerge else {
+            return document.addCollection(isMapping: frame.isMapping, children: values[frame.start...], mark: frame.mark, isFlow: frame.isFlow,
+                                          holdsDollar: frame.valuesHoldDollar)
         }
-        var pairs: [Node.Mapping.Pair] = []
-        pairs.reserveCapacity((values.count - frame.start) / 2)
-        for offset in Swift.stride(from: frame.start, to: values.count - 1, by: 2) {
-            pairs.append(.init(key: values[offset], value: values[offset + 1]))
-        }
-        if frame.hasMerge { pairs = try merged(pairs) }
-        var mapping = Node.Mapping(pairs, mark: frame.mark, isFlow: frame.isFlow)
-        mapping.valuesHoldDollar = frame.valuesHoldDollar || frame.hasMerge
-        return .mapping(mapping)
+        let pairs = try merged(values[frame.start...])
+        return document.addCollection(isMapping: true, children: pairs[...], mark: frame.mark, isFlow: frame.isFlow, holdsDollar: true)
     }
 
-    /// The pairs with each merge key (`<<`) replaced by the pairs it brings: explicit keys win
-    /// over merged ones; among merged sources, the earlier wins.
-    private func merged(_ entries: [Node.Mapping.Pair]) throws(YAMLError) -> [Node.Mapping.Pair] {
-        var pairs: [Node.Mapping.Pair] = []
-        var seen = Set(entries.lazy.filter { !Self.isMergeKey($0.key) }.map(\.key))
-        for entry in entries {
-            guard Self.isMergeKey(entry.key) else {
-                pairs.append(entry)
+    /// The pairs (key, value alternating) with each merge key (`<<`) replaced by the pairs it
+    /// brings: explicit keys win over merged ones; among merged sources, the earlier wins.
+    private func merged(_ entries: ArraySlice<Int32>) throws(YAMLError) -> [Int32] {
+        var pairs: [Int32] = []
+        var seen: Set<KeyIdentity> = []
+        for offset in Swift.stride(from: entries.startIndex, to: entries.endIndex - 1, by: 2) where !isMergeKey(entries[offset]) {
+            seen.insert(KeyIdentity(entries[offset], in: document))
+        }
+        for offset in Swift.stride(from: entries.startIndex, to: entries.endIndex - 1, by: 2) {
+            let (key, value) = (entries[offset], entries[offset + 1])
+            guard isMergeKey(key) else {
+                pairs += [key, value]
                 continue
             }
-            for source in try mergeSources(entry.value) {
-                for pair in source.pairs where !seen.contains(pair.key) {
-                    seen.insert(pair.key)
-                    pairs.append(pair)
+            for source in try mergeSources(value) {
+                let children = document.childIDs(document.records[Int(source)])
+                for index in Swift.stride(from: children.startIndex, to: children.endIndex - 1, by: 2) {
+                    let identity = KeyIdentity(children[index], in: document)
+                    guard !seen.contains(identity) else { continue }
+                    seen.insert(identity)
+                    pairs += [children[index], children[index + 1]]
                 }
             }
         }
         return pairs
     }
 
-    private func mergeSources(_ value: Node) throws(YAMLError) -> [Node.Mapping] {
-        switch value {
-        case .mapping(let mapping):
-            return [mapping]
-        case .sequence(let sequence):
-            var sources: [Node.Mapping] = []
-            for item in sequence.items {
-                guard let mapping = item.mapping else {
-                    throw .composer(source.diagnostic(at: item.mark, "a merge key (<<) takes mappings; found \(item.kindDescription)"))
+    /// The mappings a merge key brings (their numbers).
+    private func mergeSources(_ value: Int32) throws(YAMLError) -> [Int32] {
+        let record = document.records[Int(value)]
+        switch record.kind {
+        case .mapping:
+            return [value]
+        case .sequence:
+            var sources: [Int32] = []
+            for item in document.childIDs(record) {
+                let itemRecord = document.records[Int(item)]
+                guard itemRecord.kind == .mapping else {
+                    throw .composer(source.diagnostic(at: itemRecord.mark, "a merge key (<<) takes mappings; found \(document.node(item).kindDescription)"))
                 }
-                sources.append(mapping)
+                sources.append(item)
             }
             return sources
         case .scalar:
-            throw .composer(source.diagnostic(at: value.mark, "a merge key (<<) takes a mapping or a list of mappings; found \(value.kindDescription)"))
+            throw .composer(source.diagnostic(
+                at: record.mark, "a merge key (<<) takes a mapping or a list of mappings; found \(document.node(value).kindDescription)"))
         }
     }
 
-    private static func isMergeKey(_ key: Node) -> Bool {
-        guard let scalar = key.scalar, scalar.string == "<<" else { return false }
-        return (scalar.style == .plain && scalar.tag == nil) || scalar.tag == coreTagPrefix + "merge"
+    private func isMergeKey(_ key: Int32) -> Bool {
+        let record = document.records[Int(key)]
+        guard record.kind == .scalar, record.count == 2, document.textBytes(record).elementsEqual("<<".utf8) else { return false }
+        let tag = document.tag(record)
+        return (record.style == .plain && tag == nil) || tag == Self.coreTagPrefix + "merge"
     }
 
-    private static func describe(_ key: Node) -> String {
-        if let scalar = key.scalar { return "\"\(scalar.string.truncatedForMessage)\"" }
-        return key.kindDescription
+    private func describe(_ key: Int32) -> String {
+        let record = document.records[Int(key)]
+        if record.kind == .scalar { return "\"\(document.text(record).truncatedForMessage)\"" }
+        return document.node(key).kindDescription
     }
 
     private static func shortTag(_ tag: String) -> String {

@@ -3,7 +3,7 @@ import CYaml
 import Glibc
 #endif
 
-/// Parses YAML text into a `Node` with libyaml's event API.
+/// Parses YAML text into a `Document` (or a `Node` tree made from it) with libyaml's event API.
 ///
 /// This is the only file that sees libyaml. The parser and each event are owned by Swift objects
 /// that free them, and the input bytes stay alive for the whole parse.
@@ -36,26 +36,32 @@ public struct YAMLParser: Sendable {
 
     /// The document in `text`, or nil when the text holds no document (empty, or comments only).
     public func parse(_ text: String, file: String = "<input>") throws(YAMLError) -> Node? {
-        try parse(bytes: Array(text.utf8), source: SourceText(name: file, text: text))
+        try document(bytes: Array(text.utf8), source: SourceText(name: file, text: text)).node
     }
 
     /// The document of a source text (whose lines its diagnostics quote).
     public func parse(_ source: SourceText) throws(YAMLError) -> Node? {
-        try parse(bytes: Array(source.text.utf8), source: source)
+        try document(source).node
     }
 
     /// The document in `bytes` (UTF-8, or UTF-16 with a byte order mark).
     public func parse(bytes: [UInt8], file: String = "<input>") throws(YAMLError) -> Node? {
-        try parse(bytes: bytes, source: SourceText(name: file, text: String(decoding: bytes, as: UTF8.self)))
+        try document(bytes: bytes, source: SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))).node
     }
 
-    private func parse(bytes: [UInt8], source: SourceText) throws(YAMLError) -> Node? {
+    /// The document of a source text in flat arrays, to be read in place (`Document.root`).
+    public func document(_ source: SourceText) throws(YAMLError) -> Document {
+        try document(bytes: Array(source.text.utf8), source: source)
+    }
+
+    private func document(bytes: [UInt8], source: SourceText) throws(YAMLError) -> Document {
         guard bytes.count <= limits.maxBytes else {
             throw .limit(source.diagnostic(at: nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes"))
         }
-        var composer = Composer(source: source, limits: limits)
+        var composer = Composer(source: source, limits: limits, bytes: bytes.count)
         if bytes.count >= pipelineFrom {
-            return try parsePipelined(bytes: bytes, source: source, composer: &composer)
+            try parsePipelined(bytes: bytes, source: source, composer: &composer)
+            return composer.document
         }
         let stream = EventStream(bytes: bytes)
         while true {
@@ -67,14 +73,14 @@ public struct YAMLParser: Sendable {
             }
             if try composer.consume(event) { break }
         }
-        return composer.root
+        return composer.document
     }
 
     /// From this size on, libyaml runs on a thread of its own beside the composer (EventPipe);
     /// below it, starting a thread costs more than it saves.
     static let pipelineBytes = 16 << 10
 
-    private func parsePipelined(bytes: [UInt8], source: SourceText, composer: inout Composer) throws(YAMLError) -> Node? {
+    private func parsePipelined(bytes: [UInt8], source: SourceText, composer: inout Composer) throws(YAMLError) {
         let pipe = EventPipe()
         pipe.startProducing(bytes)
         defer { pipe.stopAndWait() }
@@ -85,9 +91,9 @@ public struct YAMLParser: Sendable {
             } catch let failure {
                 throw failure.error(source: source, bytes: bytes)
             }
-            if batch.isEmpty { return composer.root }
+            if batch.isEmpty { return }
             for event in batch where try composer.consume(event) {
-                return composer.root
+                return
             }
         }
     }
