@@ -2,7 +2,7 @@ import Foundation
 import WadialModels
 import YAML
 
-/// Reads one file's `Node` tree into model values, collecting every problem instead of stopping
+/// Reads one file's `NodeRef` tree into model values, collecting every problem instead of stopping
 /// at the first. Each reader returns nil where the input is wrong, after recording why.
 final class DecodingContext {
     let source: SourceText
@@ -91,7 +91,7 @@ final class DecodingContext {
             suggestion: suggestion, sourceLine: other.line(mark.line)))
     }
 
-    func expected(_ what: String, found node: Node, _ path: KeyPath, suggestion: String? = nil) {
+    func expected(_ what: String, found node: NodeRef, _ path: KeyPath, suggestion: String? = nil) {
         report(node.mark, path, "expected \(what); found \(node.kindDescription)", suggestion: suggestion)
     }
 
@@ -104,7 +104,7 @@ final class DecodingContext {
     struct Field {
         let key: String
         let keyMark: Mark
-        let value: Node
+        let value: NodeRef
     }
 
     /// A mapping's known fields in source order, looked up by key. Mappings of the rule language
@@ -122,8 +122,13 @@ final class DecodingContext {
 
     /// The pairs of `node` by key, after checking that it is a mapping, that every key is one of
     /// `known` (suggesting the closest for a typo) and that every key of `required` is present.
-    func fields(_ node: Node, _ path: KeyPath, what: String, known: [String], required: [String] = []) -> Fields? {
+    /// With `nullIsEmpty`, nothing written (`membership_requests:`) is the same as `{}`.
+    func fields(_ node: NodeRef, _ path: KeyPath, what: String, known: [String], required: [String] = [], nullIsEmpty: Bool = false) -> Fields? {
         guard let mapping = node.mapping else {
+            if nullIsEmpty, node.value == .null {
+                for key in required { report(node.mark, path, "\(what) is missing the required key \"\(key)\"") }
+                return Fields()
+            }
             expected("\(what) (a mapping)", found: node, path)
             return nil
         }
@@ -131,6 +136,11 @@ final class DecodingContext {
         fields.list.reserveCapacity(mapping.pairs.count)
         var suggested: Set<String> = []
         for pair in mapping.pairs {
+            // Known keys are found by their bytes: no string is made for a key that is one.
+            if let index = known.firstIndex(where: pair.key.hasText) {
+                fields.list.append(Field(key: known[index], keyMark: pair.key.mark, value: pair.value))
+                continue
+            }
             guard let key = pair.key.scalar?.string else {
                 report(pair.key.mark, path, "a key must be a plain word; found \(pair.key.kindDescription)")
                 continue
@@ -152,34 +162,34 @@ final class DecodingContext {
     }
 
     /// The items of a list; a single scalar counts as a one-item list when `allowSingle`.
-    func list(_ node: Node, _ path: KeyPath, what: String, allowSingle: Bool = false, allowEmpty: Bool = false) -> [(Node, KeyPath)]? {
-        switch node {
-        case .sequence(let sequence):
+    func list(_ node: NodeRef, _ path: KeyPath, what: String, allowSingle: Bool = false, allowEmpty: Bool = false) -> [(NodeRef, KeyPath)]? {
+        if let sequence = node.sequence {
             guard allowEmpty || !sequence.items.isEmpty else {
                 report(node.mark, path, "expected \(what); found an empty list")
                 return nil
             }
             return sequence.items.enumerated().map { ($1, path.index($0)) }
-        case .scalar(let scalar) where allowSingle && scalar.value != .null:
-            return [(node, path)]
-        default:
-            expected(allowSingle ? "\(what) (a value or a list)" : "\(what) (a list)", found: node, path)
-            return nil
         }
+        if allowSingle, let value = node.value, value != .null {
+            return [(node, path)]
+        }
+        expected(allowSingle ? "\(what) (a value or a list)" : "\(what) (a list)", found: node, path)
+        return nil
     }
 
     // MARK: - Scalars
 
     /// The text of a scalar other than null.
-    func string(_ node: Node, _ path: KeyPath, what: String = "a string") -> String? {
-        guard let scalar = node.scalar, scalar.value != .null else {
+    func string(_ node: NodeRef, _ path: KeyPath, what: String = "a string") -> String? {
+        guard let value = node.value, value != .null else {
             expected(what, found: node, path)
             return nil
         }
-        return scalar.string
+        if case .string(let text) = value { return text }
+        return node.text
     }
 
-    func nonEmptyString(_ node: Node, _ path: KeyPath, what: String = "a non-empty string") -> String? {
+    func nonEmptyString(_ node: NodeRef, _ path: KeyPath, what: String = "a non-empty string") -> String? {
         guard let text = string(node, path, what: what) else { return nil }
         // An ASCII character other than a space, tab or control settles it without the
         // Character-by-Character trim.
@@ -196,8 +206,8 @@ final class DecodingContext {
     ]
 
     /// `true` or `false` only (YAML 1.2): `yes`, `no`, `on`, `off` are strings and rejected here.
-    func bool(_ node: Node, _ path: KeyPath) -> Bool? {
-        if case .bool(let value)? = node.scalar?.value { return value }
+    func bool(_ node: NodeRef, _ path: KeyPath) -> Bool? {
+        if case .bool(let value)? = node.value { return value }
         if let scalar = node.scalar, scalar.style == .plain, let meant = Self.yaml11Booleans[scalar.string.lowercased()] {
             report(
                 node.mark, path,
@@ -209,8 +219,8 @@ final class DecodingContext {
         return nil
     }
 
-    func int(_ node: Node, _ path: KeyPath, in range: ClosedRange<Int>) -> Int? {
-        guard case .int(let value)? = node.scalar?.value else {
+    func int(_ node: NodeRef, _ path: KeyPath, in range: ClosedRange<Int>) -> Int? {
+        guard case .int(let value)? = node.value else {
             expected("a whole number", found: node, path)
             return nil
         }
@@ -223,7 +233,7 @@ final class DecodingContext {
     }
 
     /// A duration (`45s`, `10m`, `6h`, `7d`, `1h30m`) of at least `minimum`.
-    func duration(_ node: Node, _ path: KeyPath, minimum: Duration = .zero) -> Duration? {
+    func duration(_ node: NodeRef, _ path: KeyPath, minimum: Duration = .zero) -> Duration? {
         let what = "a duration like 45s, 10m, 6h, 7d or 1h30m"
         guard let scalar = node.scalar, scalar.value != .null else {
             expected(what, found: node, path)
@@ -247,12 +257,12 @@ final class DecodingContext {
     }
 
     /// One of the raw values of `E`, with a suggestion for a near miss.
-    func choice<E: RawRepresentable & CaseIterable>(_ node: Node, _ path: KeyPath, _ type: E.Type) -> E? where E.RawValue == String {
+    func choice<E: RawRepresentable & CaseIterable>(_ node: NodeRef, _ path: KeyPath, _ type: E.Type) -> E? where E.RawValue == String {
         choice(node, path, among: E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
     }
 
     /// One of `names`, or an error naming them (with the closest as a suggestion).
-    func choice(_ node: Node, _ path: KeyPath, among names: [String]) -> String? {
+    func choice(_ node: NodeRef, _ path: KeyPath, among names: [String]) -> String? {
         if let scalar = node.scalar, names.contains(scalar.string), scalar.value != .null { return scalar.string }
         // Only a wrong value pays for the message.
         let what = "one of \(names.joined(separator: ", "))"
@@ -267,7 +277,7 @@ final class DecodingContext {
     }
 
     /// A value of `setting` as the rule language writes it (`GroupSetting.Values`).
-    func settingValue(_ node: Node, _ path: KeyPath, _ setting: GroupSetting) -> SettingValue? {
+    func settingValue(_ node: NodeRef, _ path: KeyPath, _ setting: GroupSetting) -> SettingValue? {
         switch setting.values {
         case .boolean: bool(node, path).map(SettingValue.bool)
         case .choice, .duration: choice(node, path, among: setting.valueNames).flatMap(setting.value(ruleText:))
@@ -275,7 +285,7 @@ final class DecodingContext {
     }
 
     /// An IANA time zone name such as `Europe/Berlin`.
-    func timezone(_ node: Node, _ path: KeyPath) -> String? {
+    func timezone(_ node: NodeRef, _ path: KeyPath) -> String? {
         guard let name = nonEmptyString(node, path, what: "an IANA time zone name like Europe/Berlin") else { return nil }
         // IANA names are short; a long value is refused before the time zone database is asked.
         guard name.utf8.count <= 64 else {
@@ -292,7 +302,7 @@ final class DecodingContext {
         return nil
     }
 
-    func template(_ node: Node, _ path: KeyPath, inviteAvailable: Bool) -> Template? {
+    func template(_ node: NodeRef, _ path: KeyPath, inviteAvailable: Bool) -> Template? {
         guard let text = string(node, path, what: "a text") else { return nil }
         let template: Template
         do {

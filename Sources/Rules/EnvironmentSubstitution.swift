@@ -25,69 +25,48 @@ struct EnvironmentSubstitution {
         self.secrets = secrets
     }
 
-    func apply(_ node: Node, _ path: KeyPath, _ context: DecodingContext) -> Node {
-        guard Self.mayHoldVariables(node) else { return node }
+    /// Substitutes the variables of the document below `node` in place.
+    func apply(_ node: NodeRef, _ path: KeyPath, in document: Document, _ context: DecodingContext) {
+        guard node.holdsDollar else { return }
         var trail: [Step] = []
-        return substituted(node, path, &trail, context) ?? node
+        substitute(node, path, &trail, document, context)
     }
 
     /// Where the walk is below the path it started at; turned into a `KeyPath` only for a problem.
     private enum Step {
-        case key(String)
+        case key(NodeRef)
         case index(Int)
     }
 
-    /// The node with its variables replaced; nil when it has none, so that the (usual) tree
-    /// without any is walked but not rebuilt.
-    private func substituted(_ node: Node, _ base: KeyPath, _ trail: inout [Step], _ context: DecodingContext) -> Node? {
-        switch node {
-        case .scalar(var scalar):
-            guard Self.mayHoldVariables(node) else { return nil }
-            switch substitute(scalar.string) {
-            case .success(let text):
-                scalar.string = text
+    /// Walks only what holds a `$` (the parser marks collections with such a value below).
+    /// An alias is its anchored node again: a replaced text is not substituted a second time (a
+    /// value that brought a `$` would be read as a variable).
+    private func substitute(_ node: NodeRef, _ base: KeyPath, _ trail: inout [Step], _ document: Document, _ context: DecodingContext) {
+        if let mapping = node.mapping {
+            for pair in mapping.pairs where pair.value.holdsDollar {
+                trail.append(.key(pair.key))
+                defer { trail.removeLast() }
+                substitute(pair.value, base, &trail, document, context)
+            }
+        } else if let sequence = node.sequence {
+            for (index, item) in sequence.items.enumerated() where item.holdsDollar {
+                trail.append(.index(index))
+                defer { trail.removeLast() }
+                substitute(item, base, &trail, document, context)
+            }
+        } else if node.holdsDollar, !document.isReplaced(node), let text = node.text {
+            switch substitute(text) {
+            case .success(let substituted):
+                if substituted != text { document.replaceText(of: node, with: substituted) }
             case .failure(let problem):
                 let path = trail.reduce(base) { path, step in
                     switch step {
-                    case .key(let key): path.key(key)
+                    case .key(let key): path.key(key.scalar?.string ?? "?")
                     case .index(let index): path.index(index)
                     }
                 }
-                context.reportUnsubstituted(scalar.mark, path, problem.message, suggestion: problem.suggestion)
+                context.reportUnsubstituted(node.mark, path, problem.message, suggestion: problem.suggestion)
             }
-            return .scalar(scalar)
-        case .sequence(var sequence):
-            var changed = false
-            for (index, item) in sequence.items.enumerated() where Self.mayHoldVariables(item) {
-                trail.append(.index(index))
-                defer { trail.removeLast() }
-                if let replacement = substituted(item, base, &trail, context) {
-                    sequence.items[index] = replacement
-                    changed = true
-                }
-            }
-            return changed ? .sequence(sequence) : nil
-        case .mapping(var mapping):
-            var changed = false
-            for (index, pair) in mapping.pairs.enumerated() where Self.mayHoldVariables(pair.value) {
-                trail.append(.key(pair.key.scalar?.string ?? "?"))
-                defer { trail.removeLast() }
-                if let replacement = substituted(pair.value, base, &trail, context) {
-                    mapping.pairs[index].value = replacement
-                    changed = true
-                }
-            }
-            return changed ? .mapping(mapping) : nil
-        }
-    }
-
-    /// False for a scalar without a `$` and a collection the parser saw none in: most of a file,
-    /// skipped without further ado.
-    private static func mayHoldVariables(_ node: Node) -> Bool {
-        switch node {
-        case .scalar(let scalar): scalar.string.utf8.contains(UInt8(ascii: "$"))
-        case .sequence(let sequence): sequence.valuesHoldDollar
-        case .mapping(let mapping): mapping.valuesHoldDollar
         }
     }
 

@@ -7,7 +7,7 @@ extension RuleDecoder {
     static let participantsKeys = ["action", "numbers"]
     static let webhookKeys = ["url", "body", "headers"]
 
-    func decodeActions(_ node: Node, _ path: KeyPath, trigger: Trigger?) -> [Action]? {
+    func decodeActions(_ node: NodeRef, _ path: KeyPath, trigger: Trigger?) -> [Action]? {
         guard let items = context.list(node, path, what: "actions") else { return nil }
         var actions: [Action] = []
         var inviteAvailable = false
@@ -32,12 +32,12 @@ extension RuleDecoder {
         return ok ? actions : nil
     }
 
-    private func decodeAction(_ node: Node, _ path: KeyPath, trigger: Trigger?, inviteAvailable: Bool) -> Action? {
+    private func decodeAction(_ node: NodeRef, _ path: KeyPath, trigger: Trigger?, inviteAvailable: Bool) -> Action? {
         let names = Action.Kind.names
         let name: String
         let keyMark: Mark
-        var value: Node?
-        switch node {
+        var value: NodeRef?
+        switch node.view {
         case .scalar(let scalar) where scalar.value != .null:
             name = scalar.string
             keyMark = scalar.mark
@@ -70,7 +70,7 @@ extension RuleDecoder {
             }
         }
         if kind.takesNoValue {
-            if let value, value.scalar?.value != .null, value.mapping?.pairs.isEmpty != true {
+            if let value, value.value != .null, value.mapping?.pairs.isEmpty != true {
                 context.report(value.mark, valuePath, "\(name) takes no options; found \(value.kindDescription)", suggestion: "write `- \(name)`")
                 return nil
             }
@@ -80,7 +80,7 @@ extension RuleDecoder {
             default: return .leaveGroup
             }
         }
-        guard let value, value.scalar?.value != .null else {
+        guard let value, value.value != .null else {
             context.report(keyMark, valuePath, "\(name) needs a value", suggestion: "for example `- \(Self.example(kind))`")
             return nil
         }
@@ -106,7 +106,7 @@ extension RuleDecoder {
         }
     }
 
-    private func updateProfile(_ node: Node, _ path: KeyPath, inviteAvailable: Bool) -> Action? {
+    private func updateProfile(_ node: NodeRef, _ path: KeyPath, inviteAvailable: Bool) -> Action? {
         guard let fields = context.fields(node, path, what: "update_profile options", known: Self.profileKeys) else { return nil }
         guard !fields.isEmpty else {
             context.report(node.mark, path, "update_profile needs \"subject\", \"description\" or both")
@@ -119,7 +119,7 @@ extension RuleDecoder {
         return .updateProfile(subject: subject ?? nil, description: description ?? nil)
     }
 
-    private func participants(_ node: Node, _ path: KeyPath) -> ParticipantsAction? {
+    private func participants(_ node: NodeRef, _ path: KeyPath) -> ParticipantsAction? {
         guard let fields = context.fields(node, path, what: "participants options", known: Self.participantsKeys, required: ["action", "numbers"]) else { return nil }
         let operation = fields["action"].flatMap { context.choice($0.value, path.key("action"), ParticipantOperation.self) }
         var members: [UserJID] = []
@@ -143,7 +143,7 @@ extension RuleDecoder {
         return ParticipantsAction(operation: operation, members: members)
     }
 
-    private func webhook(_ node: Node, _ path: KeyPath, inviteAvailable: Bool) -> Webhook? {
+    private func webhook(_ node: NodeRef, _ path: KeyPath, inviteAvailable: Bool) -> Webhook? {
         guard let fields = context.fields(node, path, what: "webhook options", known: Self.webhookKeys, required: ["url"]) else { return nil }
         var ok = true
         var url: Template?

@@ -7,7 +7,7 @@ extension RuleDecoder {
     static let timeKeys = ["after", "before", "weekdays", "timezone"]
 
     /// A condition mapping; several keys in one mapping must all hold.
-    func decodeCondition(_ node: Node, _ path: KeyPath, trigger: Trigger?) -> Condition? {
+    func decodeCondition(_ node: NodeRef, _ path: KeyPath, trigger: Trigger?) -> Condition? {
         guard let fields = context.fields(node, path, what: "a condition", known: Condition.names) else { return nil }
         guard let mapping = node.mapping, !mapping.pairs.isEmpty else {
             context.report(node.mark, path, "expected at least one condition (\(Condition.names.joined(separator: ", "))); found an empty mapping")
@@ -82,7 +82,7 @@ extension RuleDecoder {
         }
     }
 
-    private func prefixes(_ node: Node, _ path: KeyPath) -> [NumberPrefix]? {
+    private func prefixes(_ node: NodeRef, _ path: KeyPath) -> [NumberPrefix]? {
         guard let items = context.list(node, path, what: "phone-number prefixes like \"+44\"", allowSingle: true) else { return nil }
         var result: [NumberPrefix] = []
         for (item, itemPath) in items {
@@ -103,7 +103,7 @@ extension RuleDecoder {
         return result.count == items.count ? result : nil
     }
 
-    private func numbersFile(_ node: Node, _ path: KeyPath) -> NumbersFile? {
+    private func numbersFile(_ node: NodeRef, _ path: KeyPath) -> NumbersFile? {
         guard let written = context.nonEmptyString(node, path, what: "a file path") else { return nil }
         let memo = context.directory + "\u{0}" + written
         let (resolved, key): (String, String)
@@ -132,7 +132,7 @@ extension RuleDecoder {
         return read.numbers.map { NumbersFile(path: written, resolvedPath: resolved, numbers: $0) }
     }
 
-    private func timeWindow(_ node: Node, _ path: KeyPath) -> TimeWindow? {
+    private func timeWindow(_ node: NodeRef, _ path: KeyPath) -> TimeWindow? {
         guard let options = context.fields(node, path, what: "a time window", known: Self.timeKeys) else { return nil }
         guard options["after"] != nil || options["before"] != nil || options["weekdays"] != nil else {
             context.report(node.mark, path, "a time window needs \"after\", \"before\", \"weekdays\" or some of them")

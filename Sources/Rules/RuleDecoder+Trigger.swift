@@ -6,7 +6,7 @@ extension RuleDecoder {
     static let memberCountKeys = ["above", "below", "for", "rearm"]
     static let scheduleKeys = ["cron", "every", "timezone", "missed"]
 
-    func decodeTrigger(_ node: Node, _ path: KeyPath) -> Trigger? {
+    func decodeTrigger(_ node: NodeRef, _ path: KeyPath) -> Trigger? {
         guard let fields = context.fields(node, path, what: "a trigger", known: Trigger.names) else { return nil }
         guard fields.count == 1, let (name, field) = fields.first else {
             let found = fields.isEmpty ? "none" : fields.keys.sorted().joined(separator: ", ")
@@ -16,11 +16,11 @@ extension RuleDecoder {
         }
         let triggerPath = path.key(name)
         let value = field.value
-        // `membership_requests:` with nothing after it is the same as `{}`.
-        let body: Node = value.scalar?.value == .null ? .mapping(Node.Mapping([], mark: value.mark)) : value
+        // `membership_requests:` with nothing after it is the same as `{}` (`nullIsEmpty`).
+        let body = value
         switch name {
         case "membership_requests":
-            guard let options = context.fields(body, triggerPath, what: "membership_requests options", known: Self.membershipKeys) else { return nil }
+            guard let options = context.fields(body, triggerPath, what: "membership_requests options", known: Self.membershipKeys, nullIsEmpty: true) else { return nil }
             var trigger = MembershipRequestTrigger()
             if let node = options["pending_for"]?.value {
                 guard let duration = context.duration(node, triggerPath.key("pending_for")) else { return nil }
@@ -34,8 +34,8 @@ extension RuleDecoder {
         }
     }
 
-    private func decodeMemberCount(_ node: Node, _ path: KeyPath) -> MemberCountTrigger? {
-        guard let options = context.fields(node, path, what: "member_count options", known: Self.memberCountKeys) else { return nil }
+    private func decodeMemberCount(_ node: NodeRef, _ path: KeyPath) -> MemberCountTrigger? {
+        guard let options = context.fields(node, path, what: "member_count options", known: Self.memberCountKeys, nullIsEmpty: true) else { return nil }
         let above = options["above"].map { context.int($0.value, path.key("above"), in: 0...1_000_000) }
         let below = options["below"].map { context.int($0.value, path.key("below"), in: 1...1_000_000) }
         guard (above == nil) != (below == nil) else {
@@ -65,8 +65,8 @@ extension RuleDecoder {
         return MemberCountTrigger(threshold: above != nil ? .above(threshold) : .below(threshold), holdFor: holdFor, rearm: rearm)
     }
 
-    private func decodeSchedule(_ node: Node, _ path: KeyPath) -> ScheduleTrigger? {
-        guard let options = context.fields(node, path, what: "schedule options", known: Self.scheduleKeys) else { return nil }
+    private func decodeSchedule(_ node: NodeRef, _ path: KeyPath) -> ScheduleTrigger? {
+        guard let options = context.fields(node, path, what: "schedule options", known: Self.scheduleKeys, nullIsEmpty: true) else { return nil }
         let cronField = options["cron"]
         let everyField = options["every"]
         var ok = true

@@ -10,7 +10,7 @@ struct RuleDecoder {
     let context: DecodingContext
     let defaultTimezone: String
 
-    func decodeRule(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> Rule? {
+    func decodeRule(_ node: NodeRef, _ path: KeyPath, into file: inout RuleFile) -> Rule? {
         guard let fields = context.fields(node, path, what: "a rule", known: Self.ruleKeys, required: ["id", "groups", "trigger", "then"]) else {
             return nil
         }
@@ -38,7 +38,7 @@ struct RuleDecoder {
             location: context.location(node.mark))
     }
 
-    func decodePolicy(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> Policy? {
+    func decodePolicy(_ node: NodeRef, _ path: KeyPath, into file: inout RuleFile) -> Policy? {
         guard let fields = context.fields(node, path, what: "a policy", known: Self.policyKeys, required: ["id", "groups", "ensure"]) else {
             return nil
         }
@@ -65,7 +65,7 @@ struct RuleDecoder {
 
     /// Letters, digits, `-`, `_` and `.`, starting with a letter or digit, at most 64 characters:
     /// ids key the state store and appear in logs and metrics.
-    private func decodeID(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> String? {
+    private func decodeID(_ node: NodeRef, _ path: KeyPath, into file: inout RuleFile) -> String? {
         guard let id = context.nonEmptyString(node, path, what: "an id") else { return nil }
         let allowed = id.utf8.count <= 64 && id.utf8.first.map(ASCII.isAlphanumeric) == true
             && id.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
@@ -80,7 +80,7 @@ struct RuleDecoder {
         return id
     }
 
-    private func decodeTargets(_ node: Node, _ path: KeyPath, into file: inout RuleFile) -> GroupTargets? {
+    private func decodeTargets(_ node: NodeRef, _ path: KeyPath, into file: inout RuleFile) -> GroupTargets? {
         if node.scalar?.string == "*" { return .all }
         guard let items = context.list(node, path, what: "\"*\" or group names and JIDs", allowSingle: true) else { return nil }
         var references: [GroupReference] = []
@@ -103,7 +103,7 @@ struct RuleDecoder {
     }
 
     /// The keys of `setting:` and `ensure:`: the settings of `GroupSetting`.
-    func decodeSettings(_ node: Node, _ path: KeyPath, what: String) -> GroupSettings? {
+    func decodeSettings(_ node: NodeRef, _ path: KeyPath, what: String) -> GroupSettings? {
         let keys = GroupSetting.all.map(\.key)
         guard let fields = context.fields(node, path, what: what, known: keys) else { return nil }
         guard !fields.isEmpty else {

@@ -27,7 +27,7 @@ struct RuleFileDecoder {
     let context: DecodingContext
 
     /// Only the `settings:` of a file: read first, since its timezone is every file's default.
-    func decodeSettings(_ root: Node) -> (Settings, Mark)? {
+    func decodeSettings(_ root: NodeRef) -> (Settings, Mark)? {
         guard let field = root.mapping?.pair("settings") else { return nil }
         let path = KeyPath.root.key("settings")
         guard let fields = context.fields(field.value, path, what: "settings", known: Self.settingsKeys) else { return nil }
@@ -74,7 +74,7 @@ struct RuleFileDecoder {
         return (settings, field.key.mark)
     }
 
-    private func decodeLease(_ node: Node, _ path: KeyPath, into settings: inout Settings) {
+    private func decodeLease(_ node: NodeRef, _ path: KeyPath, into settings: inout Settings) {
         guard let lease = context.fields(node, path, what: "lease", known: Self.leaseKeys) else { return }
         if let node = lease["duration"]?.value, let value = context.duration(node, path.key("duration"), minimum: Settings.minimumLeaseDuration) {
             if value > Settings.maximumLeaseDuration {
@@ -96,12 +96,12 @@ struct RuleFileDecoder {
 
     /// The items of a file's `rules:` and `policies:`, with their paths.
     struct Items {
-        var rules: [(Node, KeyPath)] = []
-        var policies: [(Node, KeyPath)] = []
+        var rules: [(NodeRef, KeyPath)] = []
+        var policies: [(NodeRef, KeyPath)] = []
     }
 
     /// Rules and policies (some of a file's), decoded into `file` in order.
-    func decode(_ rules: ArraySlice<(Node, KeyPath)>, _ policies: ArraySlice<(Node, KeyPath)>, defaultTimezone: String, into file: inout RuleFile) {
+    func decode(_ rules: ArraySlice<(NodeRef, KeyPath)>, _ policies: ArraySlice<(NodeRef, KeyPath)>, defaultTimezone: String, into file: inout RuleFile) {
         let decoder = RuleDecoder(context: context, defaultTimezone: defaultTimezone)
         for (item, path) in rules {
             if let rule = decoder.decodeRule(item, path, into: &file) { file.rules.append(rule) }
@@ -113,7 +113,7 @@ struct RuleFileDecoder {
 
     /// Everything of a file but its rules and policies, which are returned to be decoded (in
     /// parts, side by side, when the file is large).
-    func header(_ root: Node?) -> (RuleFile, Items) {
+    func header(_ root: NodeRef?) -> (RuleFile, Items) {
         var file = RuleFile()
         var items = Items()
         guard let root else {
@@ -124,7 +124,7 @@ struct RuleFileDecoder {
             return (file, items)
         }
         if let node = fields["version"]?.value {
-            if case .int(let version)? = node.scalar?.value {
+            if case .int(let version)? = node.value {
                 if version != 1 {
                     context.report(node.mark, .root.key("version"), "unsupported version \(version); this engine reads version 1")
                 }
@@ -149,7 +149,7 @@ struct RuleFileDecoder {
         return (file, items)
     }
 
-    private func decodeGroupSelectors(_ node: Node, into file: inout RuleFile) {
+    private func decodeGroupSelectors(_ node: NodeRef, into file: inout RuleFile) {
         let path = KeyPath.root.key("groups")
         guard let mapping = node.mapping else {
             context.expected("named group selectors (a mapping of names to selectors)", found: node, path)
@@ -192,13 +192,13 @@ struct RuleFileDecoder {
     }
 
     /// `kind:`: one of `GroupKind` or a list of them; nil when an entry is wrong (reported).
-    func kinds(_ node: Node, _ path: KeyPath) -> Set<GroupKind>? {
+    func kinds(_ node: NodeRef, _ path: KeyPath) -> Set<GroupKind>? {
         guard let items = context.list(node, path, what: "group kinds (\(GroupKind.allCases.map(\.rawValue).joined(separator: ", ")))", allowSingle: true) else { return nil }
         let kinds = items.compactMap { context.choice($0, $1, GroupKind.self) }
         return kinds.count == items.count ? Set(kinds) : nil
     }
 
-    func groupJIDs(_ node: Node, _ path: KeyPath) -> [GroupJID] {
+    func groupJIDs(_ node: NodeRef, _ path: KeyPath) -> [GroupJID] {
         guard let items = context.list(node, path, what: "group JIDs", allowSingle: true) else { return [] }
         return items.compactMap { item, itemPath in
             guard let text = context.string(item, itemPath, what: "a group JID") else { return nil }

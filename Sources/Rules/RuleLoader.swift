@@ -117,8 +117,9 @@ public struct RuleLoader: Sendable {
             let text = SourceText(name: source.name, text: source.text)
             let context = DecodingContext(source: text, directory: source.directory, shelf: shelf)
             do throws(YAMLError) {
-                let root = try parser.parse(text)
-                return .success(ParsedFile(source: source, root: root.map { substitution.apply($0, .root, context) }, context: context))
+                let document = try parser.document(text)
+                if let root = document.root { substitution.apply(root, .root, in: document, context) }
+                return .success(ParsedFile(source: source, document: document, context: context))
             } catch {
                 return .failure(error)
             }
@@ -172,8 +173,8 @@ public struct RuleLoader: Sendable {
                 items.rules[part.rules], items.policies[part.policies], defaultTimezone: timezone, into: &file)
             return file
         }
-        // The trees are dropped side by side too (freeing ten thousand rules' nodes takes time).
-        _ = SideBySide.map(parsed.count, threads: threads) { index in parsed[index].dropTree() }
+        // The documents are done with (the nodes of `items` read them: not before this).
+        for file in parsed { file.dropDocument() }
         var files: [(RuleFile, DecodingContext)] = []
         var partsOf = [[Int]](repeating: [], count: parsed.count)
         for (index, part) in parts.enumerated() { partsOf[part.file].append(index) }
@@ -251,21 +252,24 @@ public struct RuleLoader: Sendable {
 }
 
 /// One file between parsing and decoding: shared by the phases of a load, each of which touches
-/// a file on one thread at a time.
+/// a file on one thread at a time. It keeps the document alive while the nodes read from it
+/// (`root`, `items`) are used.
 private final class ParsedFile: @unchecked Sendable {
     let source: RuleLoader.Source
-    private(set) var root: Node?
+    private var document: Document?
     let context: DecodingContext
     var items = RuleFileDecoder.Items()
 
-    init(source: RuleLoader.Source, root: Node?, context: DecodingContext) {
+    init(source: RuleLoader.Source, document: Document, context: DecodingContext) {
         self.source = source
-        self.root = root
+        self.document = document
         self.context = context
     }
 
-    func dropTree() {
-        root = nil
+    var root: NodeRef? { document?.root }
+
+    func dropDocument() {
         items = RuleFileDecoder.Items()
+        document = nil
     }
 }

@@ -30,9 +30,13 @@ struct Composer {
         case scalar(Node.Scalar.Value)
         case other(Node)
 
-        init(_ key: Int32, in document: Document) {
-            let record = document.records[Int(key)]
-            if record.kind == .scalar { self = .scalar(document.value(record)) } else { self = .other(document.node(key)) }
+        init(_ key: Int32, in storage: Document.Storage) {
+            let record = storage.records[Int(key)]
+            if record.kind == .scalar {
+                self = .scalar(storage.value(record))
+            } else {
+                self = .other(Document(storage).node(key))
+            }
         }
     }
 
@@ -49,13 +53,13 @@ struct Composer {
     private var anchors: [String: Anchored] = [:]
     private var documents = 0
     private var nodeCount = 0
-    let document = Document()
+    private(set) var storage = Document.Storage()
 
     init(source: SourceText, limits: YAMLParser.Limits, bytes: Int = 0) {
         self.source = source
         self.limits = limits
         // About one node per 12 bytes of a rule file, and half its bytes in scalars.
-        if bytes > 0 { document.reserve(records: bytes / 12, bytes: bytes / 2) }
+        if bytes > 0 { storage.reserve(records: bytes / 12, bytes: bytes / 2) }
     }
 
     static let coreTagPrefix = "tag:yaml.org,2002:"
@@ -80,11 +84,11 @@ struct Composer {
                 throw .composer(source.diagnostic(at: mark, "unknown anchor \"\(anchor)\": define it with &\(anchor) before using *\(anchor)"))
             }
             try count(target.size, at: mark)
-            try add(target.node, size: target.size, holdsDollar: document.records[Int(target.node)].holdsDollar)
+            try add(target.node, size: target.size, holdsDollar: storage.records[Int(target.node)].holdsDollar)
         case .scalar(let scalar, let anchor, let tag, let holdsDollar):
             try checkScalarTag(tag, scalar)
             try count(1, at: scalar.mark)
-            let node = document.addScalar(scalar.string, style: scalar.style, tag: scalar.tag, mark: scalar.mark, holdsDollar: holdsDollar)
+            let node = storage.addScalar(scalar.string, style: scalar.style, tag: scalar.tag, mark: scalar.mark, holdsDollar: holdsDollar)
             if let anchor { anchors[anchor] = Anchored(node: node, size: 1) }
             try add(node, size: 1, holdsDollar: holdsDollar)
         case .sequenceStart(let anchor, let tag, let mark, let isFlow):
@@ -118,11 +122,11 @@ struct Composer {
     }
 
     private mutating func add(_ node: Int32, size: Int, holdsDollar: Bool) throws(YAMLError) {
-        guard document.fits else {
-            throw .limit(source.diagnostic(at: document.records[Int(node)].mark, "the document is too large to hold"))
+        guard storage.fits else {
+            throw .limit(source.diagnostic(at: storage.records[Int(node)].mark, "the document is too large to hold"))
         }
         guard let last = open.indices.last else {
-            document.rootID = node
+            storage.rootID = node
             return
         }
         open[last].size += size
@@ -134,7 +138,7 @@ struct Composer {
                 keyPrints.append(Self.mergePrint)
             } else if let first = duplicate(of: node, in: last) {
                 throw .composer(source.diagnostic(
-                    at: document.records[Int(node)].mark, "duplicate key \(describe(node)); it was first set at line \(first.line)"))
+                    at: storage.records[Int(node)].mark, "duplicate key \(describe(node)); it was first set at line \(first.line)"))
             }
         } else if holdsDollar {
             open[last].valuesHoldDollar = true
@@ -152,11 +156,13 @@ struct Composer {
     /// An ASCII string key's print is a hash of its text (top bit clear); every other key shares
     /// one print per kind and is compared in full (`unicodePrint` with every string key).
     private func print(of key: Int32) -> UInt64 {
-        let record = document.records[Int(key)]
+        let record = storage.records[Int(key)]
         guard record.kind == .scalar else { return Self.collectionPrint }
-        guard case .string = document.value(record) else { return Self.nonStringPrint }
+        if storage.isString(record) == nil {
+            guard case .string = storage.value(record) else { return Self.nonStringPrint }
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-        for byte in document.textBytes(record) {
+        for byte in storage.textBytes(record) {
             if byte >= 0x80 { return Self.unicodePrint }
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
@@ -176,10 +182,10 @@ struct Composer {
         let keyStart = open[frame].keyStart
         if var index = open[frame].keyIndex {
             keyPrints.append(Self.notWorkedOut)
-            let identity = KeyIdentity(key, in: document)
+            let identity = KeyIdentity(key, in: storage)
             if let first = index[identity] { return first }
             open[frame].keyIndex = nil  // keep the dictionary uniquely referenced while inserting
-            index[identity] = document.records[Int(key)].mark
+            index[identity] = storage.records[Int(key)].mark
             open[frame].keyIndex = index
             return nil
         }
@@ -196,17 +202,17 @@ struct Composer {
             let mayBeEqual = earlier == print
                 || (print == Self.unicodePrint && Self.isStringPrint(earlier)) || (earlier == Self.unicodePrint && Self.isStringPrint(print))
             guard mayBeEqual else { continue }
-            identity = identity ?? KeyIdentity(key, in: document)
-            if KeyIdentity(other, in: document) == identity { return document.records[Int(other)].mark }
+            identity = identity ?? KeyIdentity(key, in: storage)
+            if KeyIdentity(other, in: storage) == identity { return storage.records[Int(other)].mark }
         }
         keyPrints.append(print)
         if keyPrints.count - keyStart > Self.smallMapping {
             var index: [KeyIdentity: Mark] = [:]
             for offset in Swift.stride(from: start, to: values.count, by: 2) where !isMergeKey(values[offset]) {
-                let identity = KeyIdentity(values[offset], in: document)
-                if index[identity] == nil { index[identity] = document.records[Int(values[offset])].mark }
+                let identity = KeyIdentity(values[offset], in: storage)
+                if index[identity] == nil { index[identity] = storage.records[Int(values[offset])].mark }
             }
-            index[KeyIdentity(key, in: document)] = document.records[Int(key)].mark
+            index[KeyIdentity(key, in: storage)] = storage.records[Int(key)].mark
             open[frame].keyIndex = index
         }
         return nil
@@ -218,11 +224,11 @@ struct Composer {
             keyPrints.removeSubrange(frame.keyStart...)
         }
         guard frame.isMapping, frame.hasMerge else {
-            return document.addCollection(isMapping: frame.isMapping, children: values[frame.start...], mark: frame.mark, isFlow: frame.isFlow,
+            return storage.addCollection(isMapping: frame.isMapping, children: values[frame.start...], mark: frame.mark, isFlow: frame.isFlow,
                                           holdsDollar: frame.valuesHoldDollar)
         }
         let pairs = try merged(values[frame.start...])
-        return document.addCollection(isMapping: true, children: pairs[...], mark: frame.mark, isFlow: frame.isFlow, holdsDollar: true)
+        return storage.addCollection(isMapping: true, children: pairs[...], mark: frame.mark, isFlow: frame.isFlow, holdsDollar: true)
     }
 
     /// The pairs (key, value alternating) with each merge key (`<<`) replaced by the pairs it
@@ -231,7 +237,7 @@ struct Composer {
         var pairs: [Int32] = []
         var seen: Set<KeyIdentity> = []
         for offset in Swift.stride(from: entries.startIndex, to: entries.endIndex - 1, by: 2) where !isMergeKey(entries[offset]) {
-            seen.insert(KeyIdentity(entries[offset], in: document))
+            seen.insert(KeyIdentity(entries[offset], in: storage))
         }
         for offset in Swift.stride(from: entries.startIndex, to: entries.endIndex - 1, by: 2) {
             let (key, value) = (entries[offset], entries[offset + 1])
@@ -240,9 +246,9 @@ struct Composer {
                 continue
             }
             for source in try mergeSources(value) {
-                let children = document.childIDs(document.records[Int(source)])
+                let children = storage.childIDs(storage.records[Int(source)])
                 for index in Swift.stride(from: children.startIndex, to: children.endIndex - 1, by: 2) {
-                    let identity = KeyIdentity(children[index], in: document)
+                    let identity = KeyIdentity(children[index], in: storage)
                     guard !seen.contains(identity) else { continue }
                     seen.insert(identity)
                     pairs += [children[index], children[index + 1]]
@@ -254,37 +260,37 @@ struct Composer {
 
     /// The mappings a merge key brings (their numbers).
     private func mergeSources(_ value: Int32) throws(YAMLError) -> [Int32] {
-        let record = document.records[Int(value)]
+        let record = storage.records[Int(value)]
         switch record.kind {
         case .mapping:
             return [value]
         case .sequence:
             var sources: [Int32] = []
-            for item in document.childIDs(record) {
-                let itemRecord = document.records[Int(item)]
+            for item in storage.childIDs(record) {
+                let itemRecord = storage.records[Int(item)]
                 guard itemRecord.kind == .mapping else {
-                    throw .composer(source.diagnostic(at: itemRecord.mark, "a merge key (<<) takes mappings; found \(document.node(item).kindDescription)"))
+                    throw .composer(source.diagnostic(at: itemRecord.mark, "a merge key (<<) takes mappings; found \(Document(storage).node(item).kindDescription)"))
                 }
                 sources.append(item)
             }
             return sources
         case .scalar:
             throw .composer(source.diagnostic(
-                at: record.mark, "a merge key (<<) takes a mapping or a list of mappings; found \(document.node(value).kindDescription)"))
+                at: record.mark, "a merge key (<<) takes a mapping or a list of mappings; found \(Document(storage).node(value).kindDescription)"))
         }
     }
 
     private func isMergeKey(_ key: Int32) -> Bool {
-        let record = document.records[Int(key)]
-        guard record.kind == .scalar, record.count == 2, document.textBytes(record).elementsEqual("<<".utf8) else { return false }
-        let tag = document.tag(record)
+        let record = storage.records[Int(key)]
+        guard record.kind == .scalar, record.count == 2, storage.textBytes(record).elementsEqual("<<".utf8) else { return false }
+        let tag = storage.tag(record)
         return (record.style == .plain && tag == nil) || tag == Self.coreTagPrefix + "merge"
     }
 
     private func describe(_ key: Int32) -> String {
-        let record = document.records[Int(key)]
-        if record.kind == .scalar { return "\"\(document.text(record).truncatedForMessage)\"" }
-        return document.node(key).kindDescription
+        let record = storage.records[Int(key)]
+        if record.kind == .scalar { return "\"\(storage.text(record).truncatedForMessage)\"" }
+        return Document(storage).node(key).kindDescription
     }
 
     private static func shortTag(_ tag: String) -> String {

@@ -14,7 +14,7 @@ public struct NodeRef: @unchecked Sendable {
     }
 
     private var record: Document.Record {
-        document._withUnsafeGuaranteedRef { $0.records[Int(id)] }
+        document._withUnsafeGuaranteedRef { $0.record(id) }
     }
 
     /// Where the node starts in the source.
@@ -30,7 +30,7 @@ public struct NodeRef: @unchecked Sendable {
     public var view: View {
         let record = record
         switch record.kind {
-        case .scalar: return .scalar(document._withUnsafeGuaranteedRef { $0.scalar(record) })
+        case .scalar: return .scalar(document._withUnsafeGuaranteedRef { $0.scalar(id, record) })
         case .sequence: return .sequence(SequenceRef(node: self, record: record))
         case .mapping: return .mapping(MappingRef(node: self, record: record))
         }
@@ -41,28 +41,28 @@ public struct NodeRef: @unchecked Sendable {
     public var scalar: Node.Scalar? {
         let record = record
         guard record.kind == .scalar else { return nil }
-        return document._withUnsafeGuaranteedRef { $0.scalar(record) }
+        return document._withUnsafeGuaranteedRef { $0.scalar(id, record) }
     }
 
     /// A scalar's value under the YAML 1.2 core schema (nil for a collection).
     public var value: Node.Scalar.Value? {
         let record = record
         guard record.kind == .scalar else { return nil }
-        return document._withUnsafeGuaranteedRef { $0.value(record) }
+        return document._withUnsafeGuaranteedRef { $0.value(id, record) }
     }
 
     /// A scalar's text as written (nil for a collection).
     public var text: String? {
         let record = record
         guard record.kind == .scalar else { return nil }
-        return document._withUnsafeGuaranteedRef { $0.text(record) }
+        return document._withUnsafeGuaranteedRef { $0.text(id, record) }
     }
 
     /// Whether this is a scalar whose text is `text`, byte for byte (no string is made).
     public func hasText(_ text: String) -> Bool {
         let record = record
-        guard record.kind == .scalar, Int(record.count) == text.utf8.count else { return false }
-        return document._withUnsafeGuaranteedRef { $0.textBytes(record).elementsEqual(text.utf8) }
+        guard record.kind == .scalar else { return false }
+        return document._withUnsafeGuaranteedRef { $0.hasText(id, record, text) }
     }
 
     /// A scalar whose text has a `$`, or a collection with such a value below.
@@ -91,7 +91,7 @@ public struct NodeRef: @unchecked Sendable {
     }
 
     fileprivate func child(_ offset: Int, of record: Document.Record) -> NodeRef {
-        NodeRef(document, document._withUnsafeGuaranteedRef { $0.children[Int(record.start) + offset] })
+        NodeRef(document, document._withUnsafeGuaranteedRef { $0.child(offset, of: record) })
     }
 }
 

@@ -61,7 +61,7 @@ public struct YAMLParser: Sendable {
         var composer = Composer(source: source, limits: limits, bytes: bytes.count)
         if bytes.count >= pipelineFrom {
             try parsePipelined(bytes: bytes, source: source, composer: &composer)
-            return composer.document
+            return Document(composer.storage)
         }
         let stream = EventStream(bytes: bytes)
         while true {
@@ -73,7 +73,7 @@ public struct YAMLParser: Sendable {
             }
             if try composer.consume(event) { break }
         }
-        return composer.document
+        return Document(composer.storage)
     }
 
     /// From this size on, libyaml runs on a thread of its own beside the composer (EventPipe);

@@ -126,6 +126,20 @@ struct LoaderTests {
         #expect(set.rules[0].enabled == false)
     }
 
+    /// An alias is its anchored value again: substituted once, not read a second time for
+    /// variables (a value that brings `${...}` is text, wherever the alias repeats it).
+    @Test func anAliasedValueIsSubstitutedOnce() throws {
+        let set = try load("""
+            version: 1
+            sessions: [&s "${X}", *s]
+            rules:
+              - { id: a, description: &d "${X}", groups: "*", trigger: { schedule: { every: 1h } }, then: [rotate_invite] }
+              - { id: b, description: *d, groups: "*", trigger: { schedule: { every: 1h } }, then: [rotate_invite] }
+            """, environment: ["X": "${UNSET} $5"])
+        #expect(set.sessions == ["${UNSET} $5", "${UNSET} $5"])
+        #expect(set.rules.map(\.description) == ["${UNSET} $5", "${UNSET} $5"])
+    }
+
     @Test func substitutionDoesNotInjectStructure() throws {
         let set = try load("version: 1\nsessions: [\"${X}\"]\n", environment: ["X": "a\", \"b"])
         #expect(set.sessions == ["a\", \"b"])
