@@ -68,7 +68,7 @@ public enum ConflictCheck {
             var result = self
             if let value = other.above { result.above = max(above ?? value, value) }
             if let value = other.below { result.below = min(below ?? value, value) }
-            result.settings.merge(other.settings) { first, _ in first }
+            if !other.settings.isEmpty { result.settings.merge(other.settings) { first, _ in first } }
             return result
         }
 
@@ -115,6 +115,10 @@ public enum ConflictCheck {
 
     public static func warnings(_ set: RuleSet) -> [RuleWarning] { check(set).warnings }
 
+    /// A setting's place in the table, for arrays by setting.
+    static func place(_ id: GroupSetting.ID) -> Int { GroupSetting.ID.allCases.firstIndex(of: id) ?? 0 }
+    static let settingCount = GroupSetting.ID.allCases.count
+
     public static func check(_ set: RuleSet) -> Report {
         // What each rule and policy can reach, worked out once per distinct `groups:`.
         var selectors: [String: Footprint] = [:]
@@ -132,13 +136,15 @@ public enum ConflictCheck {
         // One setter per rule or policy and setting it sets, numbered rules first.
         var table = Table()
         for (owner, rule) in set.rules.enumerated() where rule.enabled && rule.mode == .enforce {
-            // A rule that sets a setting more than once leaves it at the last value: that is what it wants.
-            var last: [GroupSetting.ID: SettingChange] = [:]
-            var order: [GroupSetting.ID] = []
+            // A rule that sets a setting more than once leaves it at the last value: that is what
+            // it wants. (By the setting's place in the table: hashing an ID hashes its name.)
+            var last = [SettingChange?](repeating: nil, count: Self.settingCount)
+            var order: [Int] = []
             for action in rule.actions {
                 guard case .setting(let change) = action else { continue }
-                if last[change.id] == nil { order.append(change.id) }
-                last[change.id] = change
+                let place = Self.place(change.id)
+                if last[place] == nil { order.append(place) }
+                last[place] = change
             }
             guard !order.isEmpty else { continue }
             var bounds = Bounds(rule.condition)
@@ -149,8 +155,8 @@ public enum ConflictCheck {
                 }
             }
             let groups = reach(rule.groups)
-            for id in order {
-                guard let change = last[id] else { continue }
+            for place in order {
+                guard let change = last[place] else { continue }
                 table.append(owner: owner, change: change, reach: groups, bounds: bounds, isPolicy: false)
             }
         }
@@ -162,17 +168,14 @@ public enum ConflictCheck {
         }
         // Pairs with a policy in them, of one setting: each policy against every rule and every
         // later policy that set the same setting (rules against rules are never paired).
-        var bySetting: [GroupSetting.ID: Members] = [:]
+        var bySetting = [Members](repeating: ([], []), count: Self.settingCount)
         for index in table.changes.indices {
-            if table.isPolicy[index] {
-                bySetting[table.changes[index].id, default: ([], [])].policies.append(index)
-            } else {
-                bySetting[table.changes[index].id, default: ([], [])].rules.append(index)
-            }
+            let place = Self.place(table.changes[index].id)
+            if table.isPolicy[index] { bySetting[place].policies.append(index) } else { bySetting[place].rules.append(index) }
         }
         // All pairs are counted; only the first `maximumWarnings` (by place) are kept, in order.
         // Settings are independent: checked side by side, then merged.
-        let settings = Array(bySetting)
+        let settings = zip(GroupSetting.ID.allCases, bySetting).filter { !$0.1.policies.isEmpty }
         let found = SideBySide.map(settings.count) { index -> (count: Int, first: FirstPairs) in
             let (setting, members) = settings[index]
             let all = members.rules + members.policies
@@ -284,18 +287,121 @@ public enum ConflictCheck {
     static func byClass(_ setting: GroupSetting.ID, _ members: Members, _ table: Table) -> (count: Int, first: FirstPairs) {
         let rules = classes(members.rules, table)
         let policies = classes(members.policies, table)
+        // Counted: each policy class against the rule classes through an index (thousands of
+        // classes of rules), and against every policy of a later class (one class holds one
+        // value: its members never conflict with each other). At most the square of the setters
+        // held in memory: far from overflowing.
+        let index = RuleIndex(rules, table, setting: setting)
         var count = 0
-        var first = FirstPairs(limit: maximumWarnings)
-        // Each policy against every rule and every policy of a later class (one class holds one
-        // value: its members never conflict with each other).
         for (position, policy) in policies.enumerated() {
-            for other in [rules[...], policies[(position + 1)...]].joined() where table.conflict(policy[0], other[0], setting: setting) {
-                // At most the square of the setters held in memory: far from overflowing.
+            count += policy.count * index.conflicting(policy[0], table)
+            for other in policies[(position + 1)...] where table.conflict(policy[0], other[0], setting: setting) {
                 count += policy.count * other.count
+            }
+        }
+        // Listed: only the class pairs whose smallest pair can still be among the first are
+        // tested; rule classes by group, in order, until their pairs come too late.
+        var first = FirstPairs(limit: maximumWarnings)
+        for (position, policy) in policies.enumerated() {
+            for group in index.groups(for: policy[0], table) {
+                for member in group.classes {
+                    let other = rules[member]
+                    // Rules are numbered before policies: the smallest pair grows with the class.
+                    guard first.mayTake(Pair(earlier: min(policy[0], other[0]), later: max(policy[0], other[0]))) else { break }
+                    if table.reaches[policy[0]].overlaps(table.reaches[other[0]]) { first.offer(policy, other) }
+                }
+            }
+            for other in policies[(position + 1)...] {
+                guard first.mayTake(Pair(earlier: min(policy[0], other[0]), later: max(policy[0], other[0]))),
+                      table.conflict(policy[0], other[0], setting: setting) else { continue }
                 first.offer(policy, other)
             }
         }
         return (count, first)
+    }
+
+    /// The rule classes of one setting, for counting the rules a setter conflicts with without
+    /// testing every class: grouped by value and bounds (a few groups); in a group, classes
+    /// whose reach is open on some kinds are summed by their kind masks (a few sums), and classes
+    /// that only list JIDs are found by their JIDs.
+    struct RuleIndex {
+        struct Group {
+            let representative: Int
+            /// The group's classes (their places among the rule classes), in order.
+            var classes: [Int] = []
+            /// Members by `Reach.masks` (open kinds, listed kinds).
+            var byMasks: [Int: Int] = [:]
+            /// Classes (their first setter and size) by the JIDs they list.
+            var byJID: [GroupJID: [(setter: Int, size: Int)]] = [:]
+        }
+
+        let setting: GroupSetting.ID
+        private(set) var groups: [Group] = []
+
+        init(_ classes: [[Int]], _ table: Table, setting: GroupSetting.ID) {
+            self.setting = setting
+            var position: [Pair: Int] = [:]
+            var valueNumbers: [SettingValue: Int] = [:]
+            for (place, members) in classes.enumerated() {
+                let setter = members[0]
+                // A value is one of a handful: its place among the group's values is not needed,
+                // only that two classes in a group share it (Pair holds two integers).
+                let key = Pair(earlier: table.boundsIDs[setter], later: Self.valueNumber(table.changes[setter].value, &valueNumbers))
+                let index: Int
+                if let known = position[key] {
+                    index = known
+                } else {
+                    index = groups.count
+                    position[key] = index
+                    groups.append(Group(representative: setter))
+                }
+                let reach = table.reaches[setter]
+                groups[index].classes.append(place)
+                groups[index].byMasks[reach.masks, default: 0] += members.count
+                for footprint in reach.listed {
+                    for jid in footprint.jids ?? [] { groups[index].byJID[jid, default: []].append((setter, members.count)) }
+                }
+            }
+        }
+
+        private static func valueNumber(_ value: SettingValue, _ numbers: inout [SettingValue: Int]) -> Int {
+            if let known = numbers[value] { return known }
+            numbers[value] = numbers.count
+            return numbers.count - 1
+        }
+
+        /// The groups whose rules conflict with `setter` where their groups overlap: another
+        /// value, bounds that overlap.
+        func groups(for setter: Int, _ table: Table) -> [Group] {
+            groups.filter { group in
+                let other = group.representative
+                return table.changes[setter].value != table.changes[other].value && table.bounds[setter].overlaps(table.bounds[other], setting: setting)
+            }
+        }
+
+        /// The rules that conflict with `setter` (a policy of this setting).
+        func conflicting(_ setter: Int, _ table: Table) -> Int {
+            let reach = table.reaches[setter]
+            var count = 0
+            for group in groups(for: setter, table) {
+                // Reaches that share a kind one of them is open on overlap, whatever they list.
+                for (masks, size) in group.byMasks where reach.overlapsByKinds(masks: masks) {
+                    count += size
+                }
+                // The rest overlap only by a listed JID in common.
+                guard reach.listedKinds != 0 else { continue }
+                var seen: Set<Int> = []
+                for footprint in reach.listed {
+                    for jid in footprint.jids ?? [] {
+                        for (candidate, size) in group.byJID[jid] ?? [] where seen.insert(candidate).inserted {
+                            let theirs = table.reaches[candidate]
+                            if !reach.overlapsByKinds(masks: theirs.masks), reach.overlaps(theirs) { count += size }
+                        }
+                    }
+                }
+            }
+            return count
+        }
     }
 
     /// The plain loop: every policy against every rule and every later policy.
@@ -312,7 +418,7 @@ public enum ConflictCheck {
         return (count, first)
     }
 
-    struct Pair: Comparable {
+    struct Pair: Comparable, Hashable {
         let earlier: Int
         let later: Int
 
@@ -328,6 +434,12 @@ public enum ConflictCheck {
         private var bound: Pair?
 
         init(limit: Int) { self.limit = limit }
+
+        /// Whether `pair` can still be among the first (false: it and every larger pair cannot).
+        func mayTake(_ pair: Pair) -> Bool {
+            guard let bound else { return true }
+            return pair < bound
+        }
 
         /// Whether `pair` may be among the first (false: it and every larger pair are not).
         @discardableResult
@@ -381,9 +493,19 @@ public enum ConflictCheck {
 
         /// Whether the two can share a group (what `overlap` of the footprints says, cheaply).
         func overlaps(_ other: Reach) -> Bool {
-            if open & (other.open | other.listedKinds) != 0 || other.open & listedKinds != 0 { return true }
+            if overlapsByKinds(masks: other.masks) { return true }
             guard listedKinds & other.listedKinds != 0 else { return false }
             return ConflictCheck.overlap(listed, other.listed)
+        }
+
+        /// The open kinds and the listed kinds in one number.
+        var masks: Int { Int(open) << 8 | Int(listedKinds) }
+
+        /// Whether a reach with these `masks` shares a kind with this one where one of the two
+        /// is open on it (then they overlap, whatever they list).
+        func overlapsByKinds(masks: Int) -> Bool {
+            let (otherOpen, otherListed) = (UInt8(truncatingIfNeeded: masks >> 8), UInt8(truncatingIfNeeded: masks))
+            return open & (otherOpen | otherListed) != 0 || otherOpen & listedKinds != 0
         }
     }
 

@@ -65,7 +65,7 @@ struct Composer {
     static let coreTagPrefix = "tag:yaml.org,2002:"
 
     /// Takes one event; true at the end of the stream.
-    mutating func consume(_ event: Event) throws(YAMLError) -> Bool {
+    mutating func consume(_ event: Event, text: [UInt8]) throws(YAMLError) -> Bool {
         switch event {
         case .streamStart, .documentEnd:
             return false
@@ -85,12 +85,15 @@ struct Composer {
             }
             try count(target.size, at: mark)
             try add(target.node, size: target.size, holdsDollar: storage.records[Int(target.node)].holdsDollar)
-        case .scalar(let scalar, let anchor, let tag, let holdsDollar):
-            try checkScalarTag(tag, scalar)
+        case .scalar(let scalar):
+            let bytes = text[scalar.start..<scalar.start + scalar.count]
+            if let tag = scalar.tag {
+                try checkScalarTag(tag, Node.Scalar(String(decoding: bytes, as: UTF8.self), style: scalar.style, tag: tag, mark: scalar.mark))
+            }
             try count(1, at: scalar.mark)
-            let node = storage.addScalar(scalar.string, style: scalar.style, tag: scalar.tag, mark: scalar.mark, holdsDollar: holdsDollar)
-            if let anchor { anchors[anchor] = Anchored(node: node, size: 1) }
-            try add(node, size: 1, holdsDollar: holdsDollar)
+            let node = storage.addScalar(bytes, style: scalar.style, tag: scalar.tag, mark: scalar.mark, holdsDollar: scalar.holdsDollar)
+            if let anchor = scalar.anchor { anchors[anchor] = Anchored(node: node, size: 1) }
+            try add(node, size: 1, holdsDollar: scalar.holdsDollar)
         case .sequenceStart(let anchor, let tag, let mark, let isFlow):
             try checkCollectionTag(tag, expected: "seq", at: mark)
             try push(Open(isMapping: false, anchor: anchor, mark: mark, isFlow: isFlow, start: values.count, keyStart: keyPrints.count))

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A parsed YAML document in flat arrays: nodes by number, each collection's children a range of
 /// one array, each scalar's text a range of one byte buffer.
 ///
@@ -46,9 +50,9 @@ public final class Document: @unchecked Sendable {
             self.bytes.reserveCapacity(bytes)
         }
 
-        mutating func addScalar(_ text: String, style: Node.Scalar.Style, tag: String?, mark: Mark, holdsDollar: Bool) -> Int32 {
+        mutating func addScalar(_ text: ArraySlice<UInt8>, style: Node.Scalar.Style, tag: String?, mark: Mark, holdsDollar: Bool) -> Int32 {
             let start = Int32(clamping: bytes.count)
-            bytes.append(contentsOf: text.utf8)
+            bytes.append(contentsOf: text)
             return add(Record(start: start, count: Int32(clamping: bytes.count) - start, line: Int32(clamping: mark.line), column: Int32(clamping: mark.column),
                               tag: tagIndex(tag), kind: .scalar, style: style, isFlow: false, holdsDollar: holdsDollar))
         }
@@ -172,7 +176,17 @@ public final class Document: @unchecked Sendable {
     /// Whether the scalar's text is `text`, byte for byte.
     func hasText(_ id: Int32, _ record: Record, _ text: String) -> Bool {
         if record.holdsDollar, let replaced = replacements[id] { return replaced.utf8.elementsEqual(text.utf8) }
-        return Int(record.count) == text.utf8.count && storage.textBytes(record).elementsEqual(text.utf8)
+        let count = Int(record.count)
+        guard count == text.utf8.count else { return false }
+        guard count > 0 else { return true }
+        // One memcmp (the keys a decoder asks for are literals: contiguous UTF-8).
+        let same = storage.bytes.withUnsafeBufferPointer { all in
+            text.utf8.withContiguousStorageIfAvailable { wanted in
+                guard let base = all.baseAddress, let other = wanted.baseAddress else { return false }
+                return memcmp(base + Int(record.start), other, count) == 0
+            }
+        }
+        return same ?? storage.textBytes(record).elementsEqual(text.utf8)
     }
 
     func scalar(_ id: Int32, _ record: Record) -> Node.Scalar {

@@ -16,7 +16,13 @@ final class EventPipe: @unchecked Sendable {
 
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var batches: [[Event]] = []
+    private var batches: [Batch] = []
+
+    /// Events, and the text of their scalars (`ScalarEvent.start` is an offset into it).
+    struct Batch: Sendable {
+        var events: [Event] = []
+        var text: [UInt8] = []
+    }
     private var failure: EventStream.Failure?
     private var producerDone = false
     private var stopped = false
@@ -25,21 +31,22 @@ final class EventPipe: @unchecked Sendable {
     func startProducing(_ bytes: [UInt8]) {
         let thread = Thread { [self] in
             let stream = EventStream(bytes: bytes)
-            var batch: [Event] = []
-            batch.reserveCapacity(Self.batchSize)
+            var batch = Batch()
+            batch.events.reserveCapacity(Self.batchSize)
             var failure: EventStream.Failure?
             while true {
                 do throws(EventStream.Failure) {
-                    let event = try stream.next()
-                    batch.append(event)
+                    let event = try stream.next(text: &batch.text)
+                    batch.events.append(event)
                     if case .streamEnd = event { break }
                 } catch {
                     failure = error
                     break
                 }
-                if batch.count == Self.batchSize {
+                if batch.events.count == Self.batchSize {
                     guard put(batch) else { break }
-                    batch.removeAll(keepingCapacity: true)
+                    batch = Batch()
+                    batch.events.reserveCapacity(Self.batchSize)
                 }
             }
             finish(last: batch, failure: failure)
@@ -48,7 +55,7 @@ final class EventPipe: @unchecked Sendable {
         thread.start()
     }
 
-    private func put(_ batch: [Event]) -> Bool {
+    private func put(_ batch: Batch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= Self.waitingBatches && !stopped { condition.wait() }
@@ -58,10 +65,10 @@ final class EventPipe: @unchecked Sendable {
         return true
     }
 
-    private func finish(last batch: [Event], failure: EventStream.Failure?) {
+    private func finish(last batch: Batch, failure: EventStream.Failure?) {
         condition.lock()
         defer { condition.unlock() }
-        if !batch.isEmpty && !stopped { batches.append(batch) }
+        if !batch.events.isEmpty && !stopped { batches.append(batch) }
         self.failure = failure
         producerDone = true
         condition.broadcast()
@@ -69,7 +76,7 @@ final class EventPipe: @unchecked Sendable {
 
     /// The next batch; an empty one at the end. Throws libyaml's failure once the events before
     /// it are taken.
-    func take() throws(EventStream.Failure) -> [Event] {
+    func take() throws(EventStream.Failure) -> Batch {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !producerDone { condition.wait() }
@@ -79,7 +86,7 @@ final class EventPipe: @unchecked Sendable {
             return batch
         }
         if let failure { throw failure }
-        return []
+        return Batch()
     }
 
     /// Tells the producer to stop (the consumer has failed) and waits until it has.

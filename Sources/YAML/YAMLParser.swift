@@ -64,14 +64,16 @@ public struct YAMLParser: Sendable {
             return Document(composer.storage)
         }
         let stream = EventStream(bytes: bytes)
+        var text: [UInt8] = []
         while true {
             let event: Event
+            text.removeAll(keepingCapacity: true)
             do {
-                event = try stream.next()
+                event = try stream.next(text: &text)
             } catch let failure {
                 throw failure.error(source: source, bytes: bytes)
             }
-            if try composer.consume(event) { break }
+            if try composer.consume(event, text: text) { break }
         }
         return Document(composer.storage)
     }
@@ -85,14 +87,14 @@ public struct YAMLParser: Sendable {
         pipe.startProducing(bytes)
         defer { pipe.stopAndWait() }
         while true {
-            let batch: [Event]
+            let batch: EventPipe.Batch
             do {
                 batch = try pipe.take()
             } catch let failure {
                 throw failure.error(source: source, bytes: bytes)
             }
-            if batch.isEmpty { return }
-            for event in batch where try composer.consume(event) {
+            if batch.events.isEmpty { return }
+            for event in batch.events where try composer.consume(event, text: batch.text) {
                 return
             }
         }
@@ -106,12 +108,24 @@ enum Event: Sendable {
     case streamStart, streamEnd
     case documentStart(Mark), documentEnd
     case alias(anchor: String, mark: Mark)
-    /// `holdsDollar`: the value has a `$` (where `${VAR}` substitution has work).
-    case scalar(Node.Scalar, anchor: String?, tag: String?, holdsDollar: Bool)
+    case scalar(ScalarEvent)
     case sequenceStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
     case sequenceEnd
     case mappingStart(anchor: String?, tag: String?, mark: Mark, isFlow: Bool)
     case mappingEnd
+}
+
+/// A scalar event: its text is `count` bytes from `start` of the buffer the stream appended it
+/// to (`EventStream.next(text:)`), so that no string is made for it.
+struct ScalarEvent: Sendable {
+    let start: Int
+    let count: Int
+    let style: Node.Scalar.Style
+    let tag: String?
+    let anchor: String?
+    let mark: Mark
+    /// The text has a `$` (where `${VAR}` substitution has work).
+    let holdsDollar: Bool
 }
 
 /// A libyaml parser over a buffer it owns.
@@ -197,7 +211,8 @@ final class EventStream {
         return finished ? count : nil
     }
 
-    func next() throws(Failure) -> Event {
+    /// The next event; a scalar's text is appended to `text`.
+    func next(text: inout [UInt8]) throws(Failure) -> Event {
         if finished { return .streamEnd }
         var raw = yaml_event_t()
         guard yaml_parser_parse(parser, &raw) == 1 else {
@@ -227,14 +242,11 @@ final class EventStream {
             return .alias(anchor: string(raw.data.alias.anchor) ?? "", mark: mark)
         case YAML_SCALAR_EVENT:
             let data = raw.data.scalar
-            let text: String
+            let start = text.count
             var holdsDollar = false
             if let value = data.value {
-                let bytes = UnsafeBufferPointer(start: value, count: data.length)
-                text = String(decoding: bytes, as: UTF8.self)
+                text.append(contentsOf: UnsafeBufferPointer(start: value, count: data.length))
                 holdsDollar = memchr(value, Int32(UInt8(ascii: "$")), data.length) != nil
-            } else {
-                text = ""
             }
             let style: Node.Scalar.Style =
                 switch data.style {
@@ -244,8 +256,8 @@ final class EventStream {
                 case YAML_FOLDED_SCALAR_STYLE: .folded
                 default: .plain
                 }
-            let tag = string(data.tag)
-            return .scalar(Node.Scalar(text, style: style, tag: tag, mark: mark), anchor: string(data.anchor), tag: tag, holdsDollar: holdsDollar)
+            return .scalar(ScalarEvent(start: start, count: text.count - start, style: style, tag: string(data.tag), anchor: string(data.anchor),
+                                       mark: mark, holdsDollar: holdsDollar))
         case YAML_SEQUENCE_START_EVENT:
             let data = raw.data.sequence_start
             return .sequenceStart(
