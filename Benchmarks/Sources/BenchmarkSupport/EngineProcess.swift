@@ -2,8 +2,8 @@ import Foundation
 
 /// The `wadial-rules` executable run as a user runs it, against a sandbox served by the benchmark.
 ///
-/// `make bench` builds it in release next to the benchmark executables; `WADIAL_RULES_BIN`
-/// points elsewhere.
+/// `make bench` builds it in release as `make install` does and names it in `WADIAL_RULES_BIN`;
+/// without that variable, the one beside the benchmark executables is used.
 public final class EngineProcess: @unchecked Sendable {
     public let process = Process()
     public let directory: URL
