@@ -27,10 +27,17 @@ final class EventPipe: @unchecked Sendable {
     private var producerDone = false
     private var stopped = false
 
-    /// Parses `bytes` on a new thread, putting events into the pipe.
-    func startProducing(_ bytes: [UInt8]) {
+    /// The input, read by the producer thread; its owner keeps it valid until `stopAndWait`.
+    private struct Input: @unchecked Sendable {
+        let bytes: UnsafeBufferPointer<UInt8>
+    }
+
+    /// Parses `bytes` on a new thread, putting events into the pipe. The caller keeps `bytes`
+    /// valid until `stopAndWait` has returned.
+    func startProducing(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let input = Input(bytes: bytes)
         let thread = Thread { [self] in
-            let stream = EventStream(bytes: bytes)
+            let stream = EventStream(bytes: input.bytes)
             var batch = Batch()
             batch.events.reserveCapacity(Self.batchSize)
             var failure: EventStream.Failure?

@@ -1,37 +1,52 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A source text with the offsets of its lines, to quote the line of a diagnostic.
 ///
-/// Finding the line starts is one pass over the UTF-8 bytes; lines are cut out only when a
-/// diagnostic asks for one, so a file that loads cleanly pays next to nothing for it.
+/// The line starts are found (one memchr pass over the UTF-8 bytes) when a diagnostic first
+/// asks for a line: a file that loads cleanly pays nothing for them.
 public struct SourceText: Sendable {
     public let name: String
     let text: String
-    /// UTF-8 offset of the start of each line.
-    private let lineStarts: [Int]
+    private let lines: LineStarts
 
     public init(name: String, text: String) {
         self.name = name
         self.text = text
-        var starts = [0]
-        var contiguous = text
-        contiguous.withUTF8 { bytes in
-            // memchr from one line break to the next: a fraction of a byte-by-byte loop.
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count, let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), bytes.count - offset) {
-                let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                starts.append(index + 1)
-                offset = index + 1
+        self.lines = LineStarts()
+    }
+
+    /// UTF-8 offset of the start of each line, worked out once by whoever asks first.
+    private final class LineStarts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var starts: [Int]?
+
+        func of(_ text: String) -> [Int] {
+            lock.lock()
+            defer { lock.unlock() }
+            if let starts { return starts }
+            var found = [0]
+            var contiguous = text
+            contiguous.withUTF8 { bytes in
+                // memchr from one line break to the next: a fraction of a byte-by-byte loop.
+                guard let base = bytes.baseAddress else { return }
+                var offset = 0
+                while offset < bytes.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "\n")), bytes.count - offset) {
+                    let index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    found.append(index + 1)
+                    offset = index + 1
+                }
             }
+            starts = found
+            return found
         }
-        self.lineStarts = starts
     }
 
     /// The 1-based line `number`, without its line break; nil outside the text.
     public func line(_ number: Int) -> String? {
+        let lineStarts = lines.of(text)
         guard number >= 1, number <= lineStarts.count else { return nil }
         let utf8 = text.utf8
         let start = utf8.index(utf8.startIndex, offsetBy: lineStarts[number - 1])

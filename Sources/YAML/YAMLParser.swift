@@ -36,7 +36,7 @@ public struct YAMLParser: Sendable {
 
     /// The document in `text`, or nil when the text holds no document (empty, or comments only).
     public func parse(_ text: String, file: String = "<input>") throws(YAMLError) -> Node? {
-        try document(bytes: Array(text.utf8), source: SourceText(name: file, text: text)).node
+        try document(SourceText(name: file, text: text)).node
     }
 
     /// The document of a source text (whose lines its diagnostics quote).
@@ -46,15 +46,19 @@ public struct YAMLParser: Sendable {
 
     /// The document in `bytes` (UTF-8, or UTF-16 with a byte order mark).
     public func parse(bytes: [UInt8], file: String = "<input>") throws(YAMLError) -> Node? {
-        try document(bytes: bytes, source: SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))).node
+        let source = SourceText(name: file, text: String(decoding: bytes, as: UTF8.self))
+        return try bytes.withUnsafeBufferPointer { bytes in Result { () throws(YAMLError) in try document(bytes: bytes, source: source) } }.get().node
     }
 
     /// The document of a source text in flat arrays, to be read in place (`Document.root`).
+    /// libyaml reads the text's own bytes: nothing is copied for it.
     public func document(_ source: SourceText) throws(YAMLError) -> Document {
-        try document(bytes: Array(source.text.utf8), source: source)
+        var text = source.text
+        return try text.withUTF8 { bytes in Result { () throws(YAMLError) in try document(bytes: bytes, source: source) } }.get()
     }
 
-    private func document(bytes: [UInt8], source: SourceText) throws(YAMLError) -> Document {
+    /// `bytes` stay valid for the whole call (a producer thread reads them until it has stopped).
+    private func document(bytes: UnsafeBufferPointer<UInt8>, source: SourceText) throws(YAMLError) -> Document {
         guard bytes.count <= limits.maxBytes else {
             throw .limit(source.diagnostic(at: nil, "file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes"))
         }
@@ -82,7 +86,7 @@ public struct YAMLParser: Sendable {
     /// below it, starting a thread costs more than it saves.
     static let pipelineBytes = 16 << 10
 
-    private func parsePipelined(bytes: [UInt8], source: SourceText, composer: inout Composer) throws(YAMLError) {
+    private func parsePipelined(bytes: UnsafeBufferPointer<UInt8>, source: SourceText, composer: inout Composer) throws(YAMLError) {
         let pipe = EventPipe()
         pipe.startProducing(bytes)
         defer { pipe.stopAndWait() }
@@ -128,26 +132,26 @@ struct ScalarEvent: Sendable {
     let holdsDollar: Bool
 }
 
-/// A libyaml parser over a buffer it owns.
+/// A libyaml parser over bytes its owner keeps valid while the stream is used (libyaml reads
+/// them in place: a large file is not copied for it).
 final class EventStream {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
-    private let input: UnsafeMutableBufferPointer<UInt8>
     private var finished = false
 
-    init(bytes: [UInt8]) {
-        input = .allocate(capacity: max(bytes.count, 1))
-        _ = input.initialize(from: bytes)
+    /// An address for an empty input (libyaml reads none of it, but wants one).
+    private let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         parser = .allocate(capacity: 1)
         yaml_parser_initialize(parser)
-        if let base = input.baseAddress {
-            yaml_parser_set_input_string(parser, base, bytes.count)
-        }
+        empty.initialize(to: 0)
+        yaml_parser_set_input_string(parser, bytes.baseAddress ?? UnsafePointer(empty), bytes.count)
     }
 
     deinit {
         yaml_parser_delete(parser)
         parser.deallocate()
-        input.deallocate()
+        empty.deallocate()
     }
 
     struct Failure: Error {
@@ -158,7 +162,7 @@ final class EventStream {
         let contextMark: Mark?
         let problemOffset: Int
 
-        func error(source: SourceText, bytes: [UInt8]) -> YAMLError {
+        func error(source: SourceText, bytes: UnsafeBufferPointer<UInt8>) -> YAMLError {
             switch type {
             case YAML_READER_ERROR:
                 let mark = Self.mark(ofByte: problemOffset, in: bytes)
@@ -184,7 +188,7 @@ final class EventStream {
         }
 
         /// libyaml reports reader errors by byte offset only.
-        static func mark(ofByte offset: Int, in bytes: [UInt8]) -> Mark {
+        static func mark(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Mark {
             let end = min(max(offset, 0), bytes.count)
             var line = 1
             var lineStart = 0
@@ -297,6 +301,6 @@ extension YAMLParser {
     /// copying nothing into Swift. The benchmarks measure loading against this floor. Returns the
     /// number of events, or nil when libyaml reports an error.
     public static func countEvents(in bytes: [UInt8]) -> Int? {
-        EventStream(bytes: bytes).dropAll()
+        bytes.withUnsafeBufferPointer { EventStream(bytes: $0).dropAll() }
     }
 }
