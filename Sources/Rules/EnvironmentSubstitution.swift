@@ -76,6 +76,8 @@ struct EnvironmentSubstitution {
     }
 
     func substitute(_ text: String) -> Result<String, Problem> {
+        // Without "${" there is nothing to replace (a `$` alone is itself): a regex's `$` anchor.
+        guard Substring(text).firstRange(ofASCII: "${") != nil else { return .success(text) }
         var output = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {

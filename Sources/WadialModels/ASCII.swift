@@ -9,6 +9,10 @@ public enum ASCII {
     }
 
     public static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isLetter(byte) }
+
+    /// A printable ASCII character other than the space (`!` to `~`): not whitespace, and
+    /// neither is a Character that starts or ends with one (trimming can stop at it).
+    public static func isVisible(_ byte: UInt8) -> Bool { byte > UInt8(ascii: " ") && byte < 0x7F }
 }
 
 extension Substring {

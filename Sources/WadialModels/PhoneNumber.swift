@@ -51,6 +51,8 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
 extension String {
     func trimmingSpaces() -> Substring {
         var slice = Substring(self)
+        // Printable ASCII at both ends is never whitespace: most numbers, without the Character walk.
+        if let first = utf8.first, let last = utf8.last, ASCII.isVisible(first), ASCII.isVisible(last) { return slice }
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
         while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
         return slice

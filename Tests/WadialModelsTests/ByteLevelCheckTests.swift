@@ -37,6 +37,25 @@ struct ByteLevelCheckTests {
         #expect(GroupJID("1-2-3@g.us") == nil)
     }
 
+    /// Trimming stops at visible ASCII without a Character walk: the numbers must be those the
+    /// Character-level trim gave, with Unicode spaces, marks and prepended characters at the ends.
+    @Test func phoneNumbersAreTrimmedAsCharactersTrimmedThem() {
+        var random = SeededGenerator(seed: Self.seed)
+        let pieces = ["1", "5", "0", "+", "00", " ", "\t", "\r", "\u{A0}", "\u{2003}", "\u{301}", "\u{600}", "-", "a", "\u{85}"]
+        var numbers = 0
+        for _ in 0..<5_000 {
+            let count = Int.random(in: 0...12, using: &random)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
+            var trimmed = Substring(text)
+            while let first = trimmed.first, first.isWhitespace { trimmed = trimmed.dropFirst() }
+            while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
+            let expected = PhoneNumber.normalizedDigits(String(trimmed))
+            #expect(PhoneNumber.normalizedDigits(text) == expected, "\(text.debugDescription)")
+            if expected != nil { numbers += 1 }
+        }
+        #expect(numbers > 100)
+    }
+
     @Test func asciiSearchFindsWhatTheStandardLibraryFinds() {
         var random = SeededGenerator(seed: Self.seed)
         let pieces = ["{", "}", "{{", "}}}", "a", "é", "e\u{301}", "😀", "{\u{301}", " ", "ж"]
