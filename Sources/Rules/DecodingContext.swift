@@ -382,6 +382,8 @@ struct NumbersFileRead: Sendable {
         }
         let source = SourceText(name: resolved, text: text)
         var numbers = Set<PhoneNumber>()
+        // About one number per 13 bytes: no rehashing as the set grows.
+        numbers.reserveCapacity(data.count / 13)
         // Lines and comments are cut by bytes: "\r\n" is one Character, so a file saved with
         // Windows line ends would be one line to a Character split.
         for (index, lineBytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {

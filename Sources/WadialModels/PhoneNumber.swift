@@ -8,7 +8,8 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
     /// Reads `+15551234567`, `0044 20 7946 0018`, `1-555-123-4567`: a leading `+` or `00` is the
     /// international prefix; spaces, hyphens, dots and parentheses are separators.
     public init?(_ text: String) {
-        guard let digits = Self.normalizedDigits(text), Self.digitRange.contains(digits.count) else { return nil }
+        // ASCII digits only: their UTF-8 count is their count, without counting Characters.
+        guard let digits = Self.normalizedDigits(text), Self.digitRange.contains(digits.utf8.count) else { return nil }
         self.digits = digits
     }
 
@@ -22,7 +23,7 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
         var body = text.trimmingSpaces().utf8[...]
         if body.first == UInt8(ascii: "+") {
             body = body.dropFirst()
-        } else if body.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) {
+        } else if body.count >= 2, body.first == UInt8(ascii: "0"), body.dropFirst().first == UInt8(ascii: "0") {
             body = body.dropFirst(2)
         }
         var digits: [UInt8] = []
