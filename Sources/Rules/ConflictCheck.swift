@@ -119,53 +119,66 @@ public enum ConflictCheck {
     static func place(_ id: GroupSetting.ID) -> Int { GroupSetting.ID.allCases.firstIndex(of: id) ?? 0 }
     static let settingCount = GroupSetting.ID.allCases.count
 
-    public static func check(_ set: RuleSet) -> Report {
+    public static func check(_ set: RuleSet) -> Report { check(set, slice: 1_000) }
+
+    /// `slice`: rules gathered per thread (tests make it small).
+    static func check(_ set: RuleSet, slice: Int) -> Report {
         // What each rule and policy can reach, worked out once per distinct `groups:`.
         var selectors: [String: Footprint] = [:]
         for selector in set.groupSelectors where selectors[selector.name] == nil {
             let listedOnly = selector.subjectPattern == nil && !selector.jids.isEmpty
             selectors[selector.name] = Footprint(kinds: selector.selectedKinds, jids: listedOnly ? Set(selector.jids).subtracting(selector.exclude) : nil)
         }
-        var reaches: [GroupTargets: Reach] = [:]
-        func reach(_ targets: GroupTargets) -> Reach {
-            if let known = reaches[targets] { return known }
-            let reach = Reach(footprint(targets, selectors))
-            reaches[targets] = reach
-            return reach
-        }
-        // One setter per rule or policy and setting it sets, numbered rules first.
-        var table = Table()
-        for (owner, rule) in set.rules.enumerated() where rule.enabled && rule.mode == .enforce {
-            // A rule that sets a setting more than once leaves it at the last value: that is what
-            // it wants. (By the setting's place in the table: hashing an ID hashes its name.)
-            var last = [SettingChange?](repeating: nil, count: Self.settingCount)
-            var order: [Int] = []
-            for action in rule.actions {
-                guard case .setting(let change) = action else { continue }
-                let place = Self.place(change.id)
-                if last[place] == nil { order.append(place) }
-                last[place] = change
+        // One setter per rule or policy and setting it sets, numbered rules first: slices of
+        // the rules (and the policies) side by side, joined in order.
+        let slices = Swift.stride(from: 0, to: set.rules.count, by: max(slice, 1)).map { $0..<min($0 + slice, set.rules.count) }
+        let tables = SideBySide.map(slices.count + 1) { index -> Table in
+            var table = Table()
+            var reaches: [GroupTargets: Reach] = [:]
+            func reach(_ targets: GroupTargets) -> Reach {
+                if let known = reaches[targets] { return known }
+                let reach = Reach(footprint(targets, selectors))
+                reaches[targets] = reach
+                return reach
             }
-            guard !order.isEmpty else { continue }
-            var bounds = Bounds(rule.condition)
-            if case .memberCount(let trigger) = rule.trigger {
-                switch trigger.threshold {
-                case .above(let value): bounds = bounds.narrowed(by: Bounds(above: value))
-                case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
+            guard index < slices.count else {
+                for (index, policy) in set.policies.enumerated() where policy.enabled && policy.mode == .enforce {
+                    let (groups, bounds) = (reach(policy.groups), Bounds(policy.condition))
+                    for (setting, value) in policy.ensure.known {
+                        table.append(owner: set.rules.count + index, change: SettingChange(setting.id, value), reach: groups, bounds: bounds, isPolicy: true)
+                    }
+                }
+                return table
+            }
+            for owner in slices[index] where set.rules[owner].enabled && set.rules[owner].mode == .enforce {
+                // A rule that sets a setting more than once leaves it at the last value: that is
+                // what it wants. (By the setting's place in the table: hashing an ID hashes its name.)
+                var last = [SettingChange?](repeating: nil, count: Self.settingCount)
+                var order: [Int] = []
+                for action in set.rules[owner].actions {
+                    guard case .setting(let change) = action else { continue }
+                    let place = Self.place(change.id)
+                    if last[place] == nil { order.append(place) }
+                    last[place] = change
+                }
+                guard !order.isEmpty else { continue }
+                var bounds = Bounds(set.rules[owner].condition)
+                if case .memberCount(let trigger) = set.rules[owner].trigger {
+                    switch trigger.threshold {
+                    case .above(let value): bounds = bounds.narrowed(by: Bounds(above: value))
+                    case .below(let value): bounds = bounds.narrowed(by: Bounds(below: value))
+                    }
+                }
+                let groups = reach(set.rules[owner].groups)
+                for place in order {
+                    guard let change = last[place] else { continue }
+                    table.append(owner: owner, change: change, reach: groups, bounds: bounds, isPolicy: false)
                 }
             }
-            let groups = reach(rule.groups)
-            for place in order {
-                guard let change = last[place] else { continue }
-                table.append(owner: owner, change: change, reach: groups, bounds: bounds, isPolicy: false)
-            }
+            return table
         }
-        for (index, policy) in set.policies.enumerated() where policy.enabled && policy.mode == .enforce {
-            let (groups, bounds) = (reach(policy.groups), Bounds(policy.condition))
-            for (setting, value) in policy.ensure.known {
-                table.append(owner: set.rules.count + index, change: SettingChange(setting.id, value), reach: groups, bounds: bounds, isPolicy: true)
-            }
-        }
+        var table = Table()
+        for part in tables { table.append(contentsOf: part) }
         // Pairs with a policy in them, of one setting: each policy against every rule and every
         // later policy that set the same setting (rules against rules are never paired).
         var bySetting = [Members](repeating: ([], []), count: Self.settingCount)
@@ -244,6 +257,22 @@ public enum ConflictCheck {
             self.isPolicy.append(isPolicy)
             reachIDs.append(Self.number(reach, in: &reachNumbers))
             boundsIDs.append(Self.number(bounds, in: &boundsNumbers))
+        }
+
+        /// Another table's setters after these, its reaches and bounds numbered as these are
+        /// (each distinct one looked up once).
+        mutating func append(contentsOf other: Table) {
+            var reachNumber = [Int](repeating: 0, count: other.reachNumbers.count)
+            for (reach, number) in other.reachNumbers { reachNumber[number] = Self.number(reach, in: &reachNumbers) }
+            var boundsNumber = [Int](repeating: 0, count: other.boundsNumbers.count)
+            for (bounds, number) in other.boundsNumbers { boundsNumber[number] = Self.number(bounds, in: &boundsNumbers) }
+            owners += other.owners
+            changes += other.changes
+            reaches += other.reaches
+            bounds += other.bounds
+            isPolicy += other.isPolicy
+            reachIDs += other.reachIDs.map { reachNumber[$0] }
+            boundsIDs += other.boundsIDs.map { boundsNumber[$0] }
         }
 
         private static func number<Key: Hashable>(_ key: Key, in numbers: inout [Key: Int]) -> Int {

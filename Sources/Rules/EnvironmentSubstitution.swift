@@ -39,8 +39,8 @@ struct EnvironmentSubstitution {
     }
 
     /// Walks only what holds a `$` (the parser marks collections with such a value below).
-    /// An alias is its anchored node again: a replaced text is not substituted a second time (a
-    /// value that brought a `$` would be read as a variable).
+    /// An aliased collection is its anchored node again: a replaced text is not substituted a
+    /// second time (a value that brought a `$` would be read as a variable).
     private func substitute(_ node: NodeRef, _ base: KeyPath, _ trail: inout [Step], _ document: Document, _ context: DecodingContext) {
         if let mapping = node.mapping {
             for pair in mapping.pairs where pair.value.holdsDollar {
@@ -57,7 +57,8 @@ struct EnvironmentSubstitution {
         } else if node.holdsDollar, !document.isReplaced(node), let text = node.text {
             switch substitute(text) {
             case .success(let substituted):
-                if substituted != text { document.replaceText(of: node, with: substituted) }
+                // By bytes: a text canonically equal to the written one is still another text.
+                if !substituted.utf8.elementsEqual(text.utf8) { document.replaceText(of: node, with: substituted) }
             case .failure(let problem):
                 let path = trail.reduce(base) { path, step in
                     switch step {

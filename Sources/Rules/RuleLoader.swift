@@ -118,7 +118,7 @@ public struct RuleLoader: Sendable {
             let context = DecodingContext(source: text, directory: source.directory, shelf: shelf)
             do throws(YAMLError) {
                 let document = try parser.document(text)
-                if let root = document.root { substitution.apply(root, .root, in: document, context) }
+                document.withRoot { root in if let root { substitution.apply(root, .root, in: document, context) } }
                 return .success(ParsedFile(source: source, document: document, context: context))
             } catch {
                 return .failure(error)
@@ -213,6 +213,7 @@ public struct RuleLoader: Sendable {
     /// Problems go to the context of the file they are in.
     private func crossCheck(_ files: [(RuleFile, DecodingContext)]) {
         var ids: [String: SourceLocation] = [:]
+        ids.reserveCapacity(files.reduce(0) { $0 + $1.0.idMarks.count })
         var groupNames: [String: SourceLocation] = [:]
         for (file, context) in files {
             for (name, mark) in file.groupNameMarks.sorted(by: { $0.value < $1.value }) {
@@ -266,7 +267,8 @@ private final class ParsedFile: @unchecked Sendable {
         self.context = context
     }
 
-    var root: NodeRef? { document?.root }
+    /// Valid while this file holds its document (until `dropDocument`).
+    var root: NodeRef? { document?.unretainedRoot }
 
     func dropDocument() {
         items = RuleFileDecoder.Items()

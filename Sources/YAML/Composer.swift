@@ -86,7 +86,10 @@ struct Composer {
                 throw .composer(source.diagnostic(at: mark, "unknown anchor \"\(anchor)\": define it with &\(anchor) before using *\(anchor)"))
             }
             try count(target.size, at: mark)
-            try add(target.node, size: target.size, holdsDollar: storage.records[Int(target.node)].holdsDollar)
+            // A scalar alias is a node of its own (its text where the anchor's is): a key that
+            // repeats a value stays as written when `${VAR}` substitution replaces the value.
+            let node = storage.records[Int(target.node)].kind == .scalar ? storage.copy(target.node) : target.node
+            try add(node, size: target.size, holdsDollar: storage.records[Int(target.node)].holdsDollar)
         case .scalar(let scalar):
             let bytes = text[scalar.start..<scalar.start + scalar.count]
             if let tag = scalar.tag {

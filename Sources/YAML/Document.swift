@@ -64,6 +64,9 @@ public final class Document: @unchecked Sendable {
                               tag: -1, kind: isMapping ? .mapping : .sequence, style: .plain, isFlow: isFlow, holdsDollar: holdsDollar))
         }
 
+        /// Another node with the same record (a scalar alias).
+        mutating func copy(_ id: Int32) -> Int32 { add(records[Int(id)]) }
+
         private mutating func add(_ record: Record) -> Int32 {
             records.append(record)
             return Int32(clamping: records.count - 1)
@@ -128,13 +131,15 @@ public final class Document: @unchecked Sendable {
 
     // MARK: - Reading
 
-    /// The root, read without reference counting: valid while this document is alive (keep it
-    /// in a variable, or use `withRoot`).
-    public var root: NodeRef? { rootID.map { NodeRef(Unmanaged.passUnretained(self), $0) } }
+    /// The root, read without reference counting: it and every node read from it are valid only
+    /// while this document is alive, so the caller holds the document (in a variable or a
+    /// property) for as long as it uses them; `try parser.document(text).unretainedRoot` reads
+    /// freed memory. `withRoot` keeps the document alive for a closure.
+    public var unretainedRoot: NodeRef? { rootID.map { NodeRef(Unmanaged.passUnretained(self), $0) } }
 
     /// Runs `body` with the root, keeping the document alive while it runs.
     public func withRoot<Result>(_ body: (NodeRef?) throws -> Result) rethrows -> Result {
-        try withExtendedLifetime(self) { try body(root) }
+        try withExtendedLifetime(self) { try body(unretainedRoot) }
     }
 
     /// The whole document as a `Node` tree.

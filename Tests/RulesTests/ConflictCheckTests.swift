@@ -181,6 +181,32 @@ struct FirstPairsTests {
     }
 }
 
+/// The setters are gathered in slices of rules side by side: any slicing must give the same
+/// warnings, in the same order, as one slice.
+struct ConflictSliceTests {
+    @Test func slicesGiveWhatOneSliceGives() throws {
+        var text = "groups:\n  a: { jids: [\"120363000000000001@g.us\", \"120363000000000002@g.us\"] }\n  b: { subject: \"^B\" }\n  c: { kind: announcements }\nrules:\n"
+        let groups = ["[a]", "[b]", "[c]", "\"*\"", "\"120363000000000002@g.us\"", "[a, b]"]
+        for index in 0..<150 {
+            let condition = index % 3 == 0 ? ", if: { member_count: { above: \(index % 40) } }" : ""
+            let action = ["set_announcement: \(index % 2 == 0)", "set_locked: \(index % 5 == 0)", "set_member_add_mode: all_member_add"][index % 3]
+            text += "  - { id: r\(index), groups: \(groups[index % groups.count]), trigger: { schedule: { every: 1h } }\(condition), then: [{ \(action) }] }\n"
+        }
+        text += "policies:\n"
+        for index in 0..<12 {
+            text += "  - { id: p\(index), groups: \(groups[(index * 5) % groups.count]), ensure: { announcement: \(index % 2 == 1), locked: false, member_add_mode: admin_add } }\n"
+        }
+        let set = try load(text)
+        let whole = ConflictCheck.check(set, slice: 1_000)
+        #expect(whole.pairs > ConflictCheck.maximumWarnings)  // the first hundred are a choice
+        for slice in [1, 7, 64] {
+            let sliced = ConflictCheck.check(set, slice: slice)
+            #expect(sliced.pairs == whole.pairs, "slice \(slice)")
+            #expect(sliced.warnings == whole.warnings, "slice \(slice)")
+        }
+    }
+}
+
 /// Counting a class of alike setters against a class must give what the pair-by-pair loop
 /// gives: the same count and the same first hundred pairs, on sets where classes collide often.
 struct ConflictClassTests {

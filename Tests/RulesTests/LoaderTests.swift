@@ -140,6 +140,26 @@ struct LoaderTests {
         #expect(set.rules.map(\.description) == ["${UNSET} $5", "${UNSET} $5"])
     }
 
+    /// Keys are never substituted, also when one repeats a value by an alias (or a value
+    /// repeats a key): the key stays as written.
+    @Test func aKeyThatAliasesASubstitutedValueStaysAsWritten() throws {
+        let found = problems("""
+            version: 1
+            sessions: [&k "${K}"]
+            *k : []
+            """, environment: ["K": "rules"])
+        #expect(found.count == 1)
+        #expect(found.first?.contains("unknown key \"${K}\"") == true)
+        let set = try load("""
+            version: 1
+            groups:
+              &k "${K}": { kind: group }
+            sessions: [*k]
+            """, environment: ["K": "s-1"])
+        #expect(set.sessions == ["s-1"])
+        #expect(set.groupSelectors.map(\.name) == ["${K}"])
+    }
+
     @Test func substitutionDoesNotInjectStructure() throws {
         let set = try load("version: 1\nsessions: [\"${X}\"]\n", environment: ["X": "a\", \"b"])
         #expect(set.sessions == ["a\", \"b"])
