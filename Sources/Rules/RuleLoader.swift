@@ -64,18 +64,28 @@ public struct RuleLoader: Sendable {
     }
 
     public func load(paths: [String]) throws(RuleLoadError) -> RuleSet {
-        var sources: [Source] = []
-        var problems: [RuleProblem] = []
+        // The files in path order, then read side by side; problems keep the order of the paths.
+        enum Entry { case file(String), problems([RuleProblem]) }
+        var entries: [Entry] = []
         for path in paths {
             do {
-                for file in try Self.ruleFiles(at: path) {
-                    switch read(file) {
-                    case .success(let source): sources.append(source)
-                    case .failure(let problem): problems.append(problem)
-                    }
-                }
+                entries += try Self.ruleFiles(at: path).map(Entry.file)
             } catch {
-                problems += error.problems
+                entries.append(.problems(error.problems))
+            }
+        }
+        let reads = SideBySide.map(entries.count, threads: entries.count > 1 ? threads : 1) { index -> Result<Source, RuleProblem>? in
+            guard case .file(let file) = entries[index] else { return nil }
+            return read(file)
+        }
+        var sources: [Source] = []
+        var problems: [RuleProblem] = []
+        for (entry, read) in zip(entries, reads) {
+            switch (entry, read) {
+            case (_, .success(let source)?): sources.append(source)
+            case (_, .failure(let problem)?): problems.append(problem)
+            case (.problems(let found), nil): problems += found
+            case (.file, nil): break
             }
         }
         let result = Result { () throws(RuleLoadError) -> RuleSet in try load(sources) }
