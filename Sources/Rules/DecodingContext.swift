@@ -112,7 +112,8 @@ final class DecodingContext {
     struct Fields {
         fileprivate var list: [Field] = []
 
-        subscript(key: String) -> Field? { list.first { $0.key == key } }
+        /// Lengths first: most keys differ in length, and comparing two lengths costs nothing.
+        subscript(key: String) -> Field? { list.first { $0.key.utf8.count == key.utf8.count && $0.key == key } }
 
         var count: Int { list.count }
         var isEmpty: Bool { list.isEmpty }

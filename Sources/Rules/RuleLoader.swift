@@ -191,6 +191,9 @@ public struct RuleLoader: Sendable {
         set.rules.reserveCapacity(ruleCount)
         for (index, parsedFile) in parsed.enumerated() {
             var file = headers[index]
+            // Reserved: appending part by part would copy (and retain) the marks again as they grow.
+            file.idMarks.reserveCapacity(partsOf[index].reduce(file.idMarks.count) { $0 + decodedParts[$1].idMarks.count })
+            file.groupNameUses.reserveCapacity(partsOf[index].reduce(file.groupNameUses.count) { $0 + decodedParts[$1].groupNameUses.count })
             for part in partsOf[index] {
                 // Rules and policies go straight into the set, in file and part order.
                 set.rules += decodedParts[part].rules
@@ -234,10 +237,10 @@ public struct RuleLoader: Sendable {
                 }
             }
             for (id, mark, path) in file.idMarks {
-                if let first = ids[id] {
+                // One lookup for a new id (the usual case): the first place is put back for a repeat.
+                if let first = ids.updateValue(context.location(mark), forKey: id) {
+                    ids[id] = first
                     context.report(mark, path, "the id \"\(id)\" is already used at \(first); ids are unique across all rule files, rules and policies")
-                } else {
-                    ids[id] = context.location(mark)
                 }
             }
         }
