@@ -157,7 +157,7 @@ public struct RuleTestRunner: Sendable {
         let text: String
         switch SourceFile.read(path) {
         case .success(let read): text = read
-        case .failure(let problem): throw ParseError(diagnostics: [Diagnostic(file: path, mark: nil, message: "rule test: \(problem)")])
+        case .failure(let problem): throw ParseError(diagnostics: [Diagnostic(file: path, mark: problem.mark, message: "rule test: \(problem)")])
         }
         let source = SourceText(name: path, text: text)
         let root: Node?

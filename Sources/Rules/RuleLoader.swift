@@ -99,16 +99,13 @@ public struct RuleLoader: Sendable {
         }
     }
 
+    /// A rule file's text: a regular file within the size limit, UTF-8 (or UTF-16 with a byte
+    /// order mark), as `SourceFile.read` reads world files and rule tests.
     private func read(_ file: String) -> Result<Source, RuleProblem> {
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
-        guard size <= limits.maxBytes else {
-            return .failure(RuleProblem(file: file, mark: nil, path: "", message: "file is \(size) bytes, over the limit of \(limits.maxBytes) bytes"))
+        switch SourceFile.read(file, maximumBytes: limits.maxBytes) {
+        case .success(let text): .success(Source(name: file, text: text))
+        case .failure(let problem): .failure(RuleProblem(file: file, mark: problem.mark, path: "", message: problem.description))
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            return .failure(RuleProblem(file: file, mark: nil, path: "", message: "cannot read the file"))
-        }
-        // libyaml checks the encoding; decoding leniently here only serves the quoted source lines.
-        return .success(Source(name: file, text: String(decoding: data, as: UTF8.self)))
     }
 
     public func load(_ sources: [Source]) throws(RuleLoadError) -> RuleSet {

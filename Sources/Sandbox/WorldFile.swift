@@ -53,7 +53,7 @@ public struct WorldFile: Sendable {
     public static func load(path: String, now: Date = Date()) throws -> WorldFile {
         switch SourceFile.read(path) {
         case .success(let text): return try parse(text, file: path, now: now)
-        case .failure(let problem): throw LoadError(diagnostics: [Diagnostic(file: path, mark: nil, message: "world file: \(problem)")])
+        case .failure(let problem): throw LoadError(diagnostics: [Diagnostic(file: path, mark: problem.mark, message: "world file: \(problem)")])
         }
     }
 

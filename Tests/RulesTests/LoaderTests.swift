@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WadialModels
+import YAML
 @testable import Rules
 
 struct LoaderTests {
@@ -248,6 +249,33 @@ struct LoaderTests {
         try "version: 2\n".write(to: folder.appendingPathComponent("tests/t.yaml"), atomically: true, encoding: .utf8)
         let set = try RuleLoader(environment: [:]).load(paths: [folder.path])
         #expect(set.files.map { ($0 as NSString).lastPathComponent } == ["a.yaml", "b.yml"])
+    }
+
+    /// Text that is not UTF-8 is refused where its first bad byte is, never repaired (a
+    /// replacement character in a group name or a subject pattern would change what a rule
+    /// matches); UTF-16 with a byte order mark is read, as libyaml reads it; a FIFO is not read.
+    @Test func filesThatAreNotUTF8TextAreRefusedWithTheirPlace() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wadial-encoding-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let latin1 = folder.appendingPathComponent("latin1.yaml")
+        try (Data("version: 1\ngroups:\n  cafe: { subject: \"^Caf".utf8) + Data([0xE9]) + Data("\" }\n".utf8)).write(to: latin1)
+        #expect(throws: RuleLoadError(problems: [
+            RuleProblem(file: latin1.path, mark: Mark(line: 3, column: 25), path: "",
+                        message: "is not UTF-8 text: the byte 0xE9 here is no part of a UTF-8 character; save the file as UTF-8"),
+        ])) {
+            try RuleLoader(environment: [:]).load(paths: [latin1.path])
+        }
+        let utf16 = folder.appendingPathComponent("utf16.yaml")
+        try #require("version: 1\nsessions: [\"é-1\"]\n".data(using: .utf16LittleEndian).map { Data([0xFF, 0xFE]) + $0 }).write(to: utf16)
+        #expect(try RuleLoader(environment: [:]).load(paths: [utf16.path]).sessions == ["é-1"])
+        let fifo = folder.appendingPathComponent("fifo.yaml")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        #expect(throws: RuleLoadError(problems: [
+            RuleProblem(file: fifo.path, mark: nil, path: "", message: "is not a regular file (a folder, a FIFO or a device is not read)"),
+        ])) {
+            try RuleLoader(environment: [:]).load(paths: [fifo.path])
+        }
     }
 
     @Test func missingPathsAndEmptyFolders() throws {
