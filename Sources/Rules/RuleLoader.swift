@@ -64,7 +64,7 @@ public struct RuleLoader: Sendable {
     }
 
     public func load(paths: [String]) throws(RuleLoadError) -> RuleSet {
-        // The files in path order, then read side by side; problems keep the order of the paths.
+        // The files in path order, then read; problems keep the order of the paths.
         enum Entry { case file(String), problems([RuleProblem]) }
         var entries: [Entry] = []
         for path in paths {
@@ -74,7 +74,9 @@ public struct RuleLoader: Sendable {
                 entries.append(.problems(error.problems))
             }
         }
-        let reads = SideBySide.map(entries.count, threads: entries.count > 1 ? threads : 1) { index -> Result<Source, RuleProblem>? in
+        // Side by side only for many files (a rule set in ten files): a folder of a few files,
+        // the usual, is read on this thread, as small rule sets load (a thread costs more).
+        let reads = SideBySide.map(entries.count, threads: entries.count >= 4 ? threads : 1) { index -> Result<Source, RuleProblem>? in
             guard case .file(let file) = entries[index] else { return nil }
             return read(file)
         }
