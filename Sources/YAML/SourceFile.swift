@@ -36,14 +36,13 @@ public enum SourceFile {
             return .success(text)
         }
         let bytes = [UInt8](data)
-        var (index, line, column) = (0, 1, 1)
+        var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
             guard length > 0, index + length <= bytes.count, String(validating: bytes[index..<index + length], as: UTF8.self) != nil else {
-                return .failure(.notUTF8(byte: byte, at: Mark(line: line, column: column)))
+                return .failure(.notUTF8(byte: byte, at: Mark(ofByte: index, in: bytes)))
             }
-            (line, column) = byte == UInt8(ascii: "\n") ? (line + 1, 1) : (line, column + 1)
             index += length
         }
         return .failure(.unreadable)  // not reached: some byte was found invalid above

@@ -50,7 +50,7 @@ public struct YAMLParser: Sendable {
         return try bytes.withUnsafeBufferPointer { bytes in Result { () throws(YAMLError) in try document(bytes: bytes, source: source) } }.get().node
     }
 
-    /// The document of a source text in flat arrays, to be read in place (`Document.root`).
+    /// The document of a source text in flat arrays, to be read in place (`Document.withRoot`).
     /// libyaml reads the text's own bytes: nothing is copied for it.
     public func document(_ source: SourceText) throws(YAMLError) -> Document {
         var text = source.text
@@ -165,7 +165,8 @@ final class EventStream {
         func error(source: SourceText, bytes: UnsafeBufferPointer<UInt8>) -> YAMLError {
             switch type {
             case YAML_READER_ERROR:
-                let mark = Self.mark(ofByte: problemOffset, in: bytes)
+                // libyaml reports reader errors by byte offset only.
+                let mark = Mark(ofByte: problemOffset, in: bytes)
                 return .reader(source.diagnostic(at: mark, problem))
             case YAML_SCANNER_ERROR:
                 if let plain = PlainYAMLMistakes.explain(problem: problem, context: context, problemMark: problemMark, contextMark: contextMark, source: source) {
@@ -187,19 +188,6 @@ final class EventStream {
             return "\(problem) (\(context) at \(contextMark))"
         }
 
-        /// libyaml reports reader errors by byte offset only.
-        static func mark(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Mark {
-            let end = min(max(offset, 0), bytes.count)
-            var line = 1
-            var lineStart = 0
-            for index in 0..<end where bytes[index] == UInt8(ascii: "\n") {
-                line += 1
-                lineStart = index + 1
-            }
-            // Count characters, not bytes: skip UTF-8 continuation bytes.
-            let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
-            return Mark(line: line, column: column)
-        }
     }
 
     /// Parses the rest of the input and drops every event without reading it; how many there were,
