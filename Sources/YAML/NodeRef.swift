@@ -36,8 +36,6 @@ public struct NodeRef: @unchecked Sendable {
         }
     }
 
-    public var isScalar: Bool { record.kind == .scalar }
-
     public var scalar: Node.Scalar? {
         let record = record
         guard record.kind == .scalar else { return nil }
@@ -101,7 +99,6 @@ public struct SequenceRef: @unchecked Sendable {
     fileprivate let record: Document.Record
 
     public var mark: Mark { record.mark }
-    public var isFlow: Bool { record.isFlow }
     public var items: Items { Items(sequence: self) }
 
     public struct Items: RandomAccessCollection, @unchecked Sendable {
@@ -121,7 +118,6 @@ public struct MappingRef: @unchecked Sendable {
     fileprivate let record: Document.Record
 
     public var mark: Mark { record.mark }
-    public var isFlow: Bool { record.isFlow }
     public var pairs: Pairs { Pairs(mapping: self) }
 
     public struct Pair: Sendable {
@@ -137,11 +133,6 @@ public struct MappingRef: @unchecked Sendable {
             precondition(indices.contains(position), "index out of range")
             return Pair(key: mapping.node.child(2 * position, of: mapping.record), value: mapping.node.child(2 * position + 1, of: mapping.record))
         }
-    }
-
-    /// The value for the scalar key `key`, compared by its text.
-    public subscript(key: String) -> NodeRef? {
-        pairs.first { $0.key.hasText(key) }?.value
     }
 
     /// The pair whose scalar key is `key`.
