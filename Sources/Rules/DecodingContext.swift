@@ -325,20 +325,8 @@ extension String {
 }
 
 extension StringProtocol {
-    /// Without the leading and trailing characters that `drop` holds for (stdlib only: Foundation's
-    /// `trimmingCharacters` costs thousands of instructions a call on Linux).
-    func trimming(_ drop: (Character) -> Bool) -> Substring {
-        var slice = Substring(self)
-        // Printable ASCII at both ends is kept by every `drop` given here (whitespace tests):
-        // most values and lines, without the Character walk.
-        if let first = slice.utf8.first, let last = slice.utf8.last, ASCII.isVisible(first), ASCII.isVisible(last) { return slice }
-        while let first = slice.first, drop(first) { slice = slice.dropFirst() }
-        while let last = slice.last, drop(last) { slice = slice.dropLast() }
-        return slice
-    }
-
     /// Without leading and trailing spaces and tabs (what Foundation's `.whitespaces` trims).
-    var trimmingBlanks: Substring { trimming { $0.isWhitespace && !$0.isNewline } }
+    var trimmingBlanks: Substring { trimmingWhitespace(keepingNewlines: true) }
 }
 
 /// What one context (a file, or a part of one) works out once, however many rules ask: the
@@ -390,7 +378,7 @@ struct NumbersFileRead: Sendable {
         for (index, lineBytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let rawLine = Substring(lineBytes)
             let comment = lineBytes.firstIndex(of: UInt8(ascii: "#")) ?? lineBytes.endIndex
-            let entry = rawLine[..<comment].trimming(\.isWhitespace)
+            let entry = rawLine[..<comment].trimmingWhitespace()
             if entry.isEmpty { continue }
             if let number = PhoneNumber(String(entry)) {
                 numbers.insert(number)

@@ -45,3 +45,18 @@ extension Substring {
         return lower..<utf8.index(lower, offsetBy: pattern.count)
     }
 }
+
+extension StringProtocol {
+    /// Without leading and trailing whitespace (`Character.isWhitespace`); with
+    /// `keepingNewlines`, only blanks (spaces, tabs: what Foundation's `.whitespaces` trims).
+    /// Stdlib only (Foundation's `trimmingCharacters` costs thousands of instructions a call on
+    /// Linux), and visible ASCII at both ends, the usual, settles it without a Character walk.
+    public func trimmingWhitespace(keepingNewlines: Bool = false) -> Substring {
+        var slice = Substring(self)
+        if let first = slice.utf8.first, let last = slice.utf8.last, ASCII.isVisible(first), ASCII.isVisible(last) { return slice }
+        let drop = { (character: Character) in character.isWhitespace && !(keepingNewlines && character.isNewline) }
+        while let first = slice.first, drop(first) { slice = slice.dropFirst() }
+        while let last = slice.last, drop(last) { slice = slice.dropLast() }
+        return slice
+    }
+}

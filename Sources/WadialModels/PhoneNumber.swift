@@ -20,7 +20,7 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
     /// The digits of `text` once the international prefix and separators are removed; nil when
     /// anything else (letters, a second `+`) is present or no digit is left.
     public static func normalizedDigits(_ text: String) -> String? {
-        var body = text.trimmingSpaces().utf8[...]
+        var body = text.trimmingWhitespace().utf8[...]
         if body.first == UInt8(ascii: "+") {
             body = body.dropFirst()
         } else if body.count >= 2, body.first == UInt8(ascii: "0"), body.dropFirst().first == UInt8(ascii: "0") {
@@ -47,15 +47,4 @@ public struct PhoneNumber: Sendable, Hashable, Comparable, TextCoded, CustomStri
     /// Compared byte by byte: both are ASCII digits, so this is `String.hasPrefix` without its
     /// Unicode-aware character walk.
     public func hasPrefix(_ prefix: String) -> Bool { digits.utf8.starts(with: prefix.utf8) }
-}
-
-extension String {
-    func trimmingSpaces() -> Substring {
-        var slice = Substring(self)
-        // Printable ASCII at both ends is never whitespace: most numbers, without the Character walk.
-        if let first = utf8.first, let last = utf8.last, ASCII.isVisible(first), ASCII.isVisible(last) { return slice }
-        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-        return slice
-    }
 }
