@@ -122,7 +122,8 @@ public enum ConflictCheck {
     public static func check(_ set: RuleSet) -> Report { check(set, slice: 1_000) }
 
     /// `slice`: rules gathered per thread (tests make it small).
-    static func check(_ set: RuleSet, slice: Int) -> Report {
+    static func check(_ set: RuleSet, slice requested: Int) -> Report {
+        let slice = max(requested, 1)
         // What each rule and policy can reach, worked out once per distinct `groups:`.
         var selectors: [String: Footprint] = [:]
         for selector in set.groupSelectors where selectors[selector.name] == nil {
@@ -131,7 +132,7 @@ public enum ConflictCheck {
         }
         // One setter per rule or policy and setting it sets, numbered rules first: slices of
         // the rules (and the policies) side by side, joined in order.
-        let slices = Swift.stride(from: 0, to: set.rules.count, by: max(slice, 1)).map { $0..<min($0 + slice, set.rules.count) }
+        let slices = Swift.stride(from: 0, to: set.rules.count, by: slice).map { $0..<min($0 + slice, set.rules.count) }
         let tables = SideBySide.map(slices.count + 1) { index -> Table in
             var table = Table()
             var reaches: [GroupTargets: Reach] = [:]
@@ -191,12 +192,6 @@ public enum ConflictCheck {
         let settings = zip(GroupSetting.ID.allCases, bySetting).filter { !$0.1.policies.isEmpty }
         let found = SideBySide.map(settings.count) { index -> (count: Int, first: FirstPairs) in
             let (setting, members) = settings[index]
-            let all = members.rules + members.policies
-            // One setter per owner and setting is how setters are made; were it not so, pairs of
-            // one owner would have to be left out one by one.
-            guard Set(all.map { table.owners[$0] }).count == all.count else {
-                return pairByPair(setting, members, table)
-            }
             return byClass(setting, members, table)
         }
         let count = found.reduce(0) { $0 + $1.count }
@@ -235,7 +230,9 @@ public enum ConflictCheck {
 
     typealias Members = (rules: [Int], policies: [Int])
 
-    /// The setters (one per rule or policy and setting it sets) as plain arrays: the pair loops
+    /// The setters (one per rule or policy and setting it sets: a rule keeps its last change of
+    /// a setting, a policy ensures each setting once, so no two setters of one setting share an
+    /// owner, and the class count need not leave such pairs out) as plain arrays: the pair loops
     /// read them, not `Setter` copies. Reaches and bounds are numbered by value, so that alike
     /// setters are found by comparing integers.
     struct Table {
@@ -433,7 +430,8 @@ public enum ConflictCheck {
         }
     }
 
-    /// The plain loop: every policy against every rule and every later policy.
+    /// The plain loop: every policy against every rule and every later policy (what `byClass`
+    /// must count and list; the tests compare the two).
     static func pairByPair(_ setting: GroupSetting.ID, _ members: Members, _ table: Table) -> (count: Int, first: FirstPairs) {
         var count = 0
         var first = FirstPairs(limit: maximumWarnings)
