@@ -362,9 +362,8 @@ struct NumbersFileRead: Sendable {
     var findings: [Finding] = []
 
     init(_ resolved: String) {
-        guard let data = FileManager.default.contents(atPath: resolved), data.count <= 16 << 20,
-              let text = String(data: data, encoding: .utf8)
-        else {
+        // Read as rule files are (regular files only, the size bounded while reading), UTF-8 only.
+        guard let data = try? SourceFile.bytes(resolved, maximumBytes: 16 << 20).get(), let text = String(data: data, encoding: .utf8) else {
             let why = FileManager.default.fileExists(atPath: resolved) ? "cannot be read as UTF-8 text of at most 16 MiB" : "does not exist"
             findings = [.unreadable(message: "the numbers file \"\(resolved)\" \(why)", suggestion: "the path is relative to the rule file's folder")]
             return

@@ -51,6 +51,11 @@ public enum SourceFile {
     /// The text of the file at `path`, at most `maximumBytes` long (the YAML parser's limit by
     /// default), UTF-8 or UTF-16 with a byte order mark (`text(_:)`).
     public static func read(_ path: String, maximumBytes: Int = YAMLParser.Limits().maxBytes) -> Result<String, Problem> {
+        bytes(path, maximumBytes: maximumBytes).flatMap(text)
+    }
+
+    /// The bytes of the regular file at `path`, at most `maximumBytes` of them.
+    public static func bytes(_ path: String, maximumBytes: Int) -> Result<Data, Problem> {
         // A FIFO or a device would block or never end: only regular files are read.
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard let attributes else { return .failure(.unreadable) }
@@ -61,8 +66,8 @@ public enum SourceFile {
             return .failure(.tooLarge(bytes: size, limit: maximumBytes))
         }
         // Read one byte past the limit, in case the file grew since it was measured.
-        guard let data = try? handle.read(upToCount: maximumBytes + 1) else { return .success("") }
+        guard let data = try? handle.read(upToCount: maximumBytes + 1) else { return .success(Data()) }
         guard data.count <= maximumBytes else { return .failure(.tooLarge(bytes: data.count, limit: maximumBytes)) }
-        return text(data)
+        return .success(data)
     }
 }
